@@ -1,0 +1,41 @@
+# The two commands a new user needs:   make demo   (set up, run the main job)   and   make test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+CLIP   ?= ../shared/data/clips/arm_wrestling_k400.mp4
+
+.PHONY: setup test lint typecheck unit bench demo clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check services tests bench
+	$(VENV)/bin/ruff format --check services tests bench
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+# pytest exits 5 when it collects nothing; that is a broken test tree, never a pass.
+unit: $(STAMP)
+	@$(VENV)/bin/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the test tree is broken" >&2; fi; exit $$rc
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(PY) bench/encoder.py --json bench/results/encoder-cpu.json
+
+# Until the services land, the main job is a round trip through the library: encode a real clip, decode it.
+demo: $(STAMP)
+	$(VENV)/bin/stae encode $(CLIP) --alpha 4 --beta 0.4 --out /tmp/stae-demo.stae
+	$(VENV)/bin/stae decode /tmp/stae-demo.stae
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,121 @@
+"""Model configuration: one typed config per module, all of it saved inside every checkpoint.
+
+A checkpoint's ``config.json`` is a serialised :class:`STAEConfig`; it rebuilds every module with no
+command-line flags. Presets live in :mod:`stae.models.registry`.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# The paper's budget grid (section IV-A).
+PAPER_ALPHAS: tuple[int, ...] = (1, 2, 4, 8, 16)
+PAPER_BETAS: tuple[float, ...] = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ViTConfig(_Frozen):
+    """VideoMAE's video ViT (tubelet embedding, fixed sinusoid positions, pre-LN blocks, mean pooling)."""
+
+    img_size: int = Field(224, ge=8)
+    patch_size: int = Field(16, ge=1)
+    num_frames: int = Field(16, ge=1, le=64)
+    tubelet_size: int = Field(2, ge=1)
+    in_chans: int = Field(3, ge=1, le=4)
+    embed_dim: int = Field(768, ge=8)
+    depth: int = Field(12, ge=1)
+    num_heads: int = Field(12, ge=1)
+    mlp_ratio: float = Field(4.0, gt=0)
+    qkv_bias: bool = True  # VideoMAE: learned q and v biases, key bias fixed at zero
+    norm_eps: float = Field(1e-6, gt=0)
+    fc_norm_eps: float = Field(1e-6, gt=0)
+    num_classes: int = Field(51, ge=1)
+    drop_path: float = Field(0.0, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.img_size % self.patch_size:
+            raise ValueError(f"img_size {self.img_size} is not a multiple of patch_size {self.patch_size}")
+        if self.num_frames % self.tubelet_size:
+            raise ValueError(f"num_frames {self.num_frames} is not a multiple of tubelet_size {self.tubelet_size}")
+        if self.embed_dim % self.num_heads:
+            raise ValueError(f"embed_dim {self.embed_dim} is not a multiple of num_heads {self.num_heads}")
+        return self
+
+
+class FrameAttentionConfig(_Frozen):
+    """Eq. 6. ``grid=1, motion=False`` is the paper's exact module: one average and one max per frame."""
+
+    hidden: int = Field(8, ge=1)  # MLP bottleneck width (CBAM's F / r)
+    grid: int = Field(1, ge=1, le=16)  # pool each frame to grid x grid cells instead of one value
+    motion: bool = False  # also pool |x_t - x_{t-1}|, so the MLP can see where things move
+
+
+class SpatialAttentionConfig(_Frozen):
+    """Eq. 7. ``depth=1, motion=False`` is the paper's exact module: one conv over [mean; max]."""
+
+    kernel_size: int = Field(3, ge=1, le=15)
+    depth: int = Field(1, ge=1, le=8)  # conv layers; depth > 1 adds hidden layers of ``width`` channels
+    width: int = Field(8, ge=1)
+    motion: bool = False  # add [mean; max] of |x_t - x_{t-1}| around each kept frame
+
+    @model_validator(mode="after")
+    def _odd(self) -> Self:
+        if self.kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd, got {self.kernel_size}")
+        return self
+
+
+class FeatureRecoveryConfig(_Frozen):
+    """Section III-B, Fig. 3: a half-resolution 3D U-Net guiding a full-resolution 2D CNN with dilations."""
+
+    width_3d: int = Field(16, ge=1)
+    width_2d: int = Field(32, ge=1)
+    dilations: tuple[int, ...] = (2, 4, 8)
+
+
+class STAEConfig(_Frozen):
+    """Everything that defines a ViT STAE model: the four modules, input geometry, normalisation, labels."""
+
+    name: str = "custom"
+    vit: ViTConfig = ViTConfig()
+    fa: FrameAttentionConfig = FrameAttentionConfig()
+    sa: SpatialAttentionConfig = SpatialAttentionConfig()
+    fr: FeatureRecoveryConfig = FeatureRecoveryConfig()
+    mean: tuple[float, float, float] = IMAGENET_MEAN
+    std: tuple[float, float, float] = IMAGENET_STD
+    labels: tuple[str, ...] = ()
+    alphas: tuple[int, ...] = PAPER_ALPHAS
+    betas: tuple[float, ...] = PAPER_BETAS
+
+    @property
+    def img_size(self) -> int:
+        return self.vit.img_size
+
+    @property
+    def num_frames(self) -> int:
+        return self.vit.num_frames
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.labels and len(self.labels) != self.vit.num_classes:
+            raise ValueError(f"{len(self.labels)} labels for {self.vit.num_classes} classes")
+        if self.vit.img_size % 8:
+            raise ValueError(f"img_size {self.vit.img_size} must be a multiple of 8 for feature recovery")
+        if any(not 1 <= a <= self.vit.num_frames for a in self.alphas):
+            raise ValueError(f"alphas {self.alphas} must lie in [1, {self.vit.num_frames}]")
+        if any(not 0 < b <= 1 for b in self.betas):
+            raise ValueError(f"betas {self.betas} must lie in (0, 1]")
+        if any(s <= 0 for s in self.std):
+            raise ValueError(f"std {self.std} must be positive")
+        return self
+
+    def label(self, index: int) -> str:
+        return self.labels[index] if self.labels else f"class_{index}"

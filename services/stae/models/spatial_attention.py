@@ -1,0 +1,62 @@
+"""Spatial attention (SA), the paper's eq. 7: which pixels of each kept frame matter.
+
+    x' (B, α, C, H, W) ─► [mean over C ; max over C] ─► conv k x k ─► sigmoid ─► M_SA (B, α, H, W)
+
+With ``depth=1, motion=False`` this is the paper's module exactly (one 3x3 conv over two maps). ``depth > 1``
+adds hidden conv layers; ``motion`` adds the same two maps of |x_t - x_{t-1}| for each kept frame t (the
+camera has the whole clip, so this costs one subtraction). At inference the β share of pixels with the highest
+weights is kept in each frame: exactly round(β·H·W) pixels per frame.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from stae.config import SpatialAttentionConfig
+from stae.wire import kept_pixels
+
+
+def _channel_maps(x: Tensor) -> Tensor:
+    """(N, C, H, W) -> (N, 2, H, W): channel mean and channel max."""
+    return torch.cat([x.mean(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)], dim=1)
+
+
+class SpatialAttention(nn.Module):
+    def __init__(self, cfg: SpatialAttentionConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        layers: list[nn.Module] = []
+        ch = 4 if cfg.motion else 2
+        pad = cfg.kernel_size // 2
+        for _ in range(cfg.depth - 1):
+            layers += [nn.Conv2d(ch, cfg.width, cfg.kernel_size, padding=pad), nn.ReLU(inplace=True)]
+            ch = cfg.width
+        layers.append(nn.Conv2d(ch, 1, cfg.kernel_size, padding=pad))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor, frame_indices: Tensor) -> Tensor:
+        """Full clip (B, T, C, H, W) and kept indices (B, α) -> pixel weights M_SA (B, α, H, W)."""
+        b, t, c, h, w = x.shape
+        alpha = frame_indices.shape[1]
+        gather = frame_indices[:, :, None, None, None].expand(b, alpha, c, h, w)
+        kept = torch.gather(x, 1, gather).reshape(b * alpha, c, h, w)  # (B*α, C, H, W)
+        maps = [_channel_maps(kept)]
+        if self.cfg.motion:  # |x_i - x_(i-1)| for each kept frame i; frame 0 pairs with frame 1
+            prev = torch.where(frame_indices > 0, frame_indices - 1, min(1, t - 1))
+            neighbour = torch.gather(x, 1, prev[:, :, None, None, None].expand(b, alpha, c, h, w))
+            maps.append(_channel_maps((kept - neighbour.reshape(b * alpha, c, h, w)).abs()))
+        logits = self.net(torch.cat(maps, dim=1))  # (B*α, 1, H, W)
+        return torch.sigmoid(logits).reshape(b, alpha, h, w)
+
+    @staticmethod
+    def select(weights: Tensor, beta: float) -> Tensor:
+        """(B, α, H, W) weights -> bool mask of the same shape, round(β·H·W) pixels true in each frame."""
+        b, alpha, h, w = weights.shape
+        k = kept_pixels(beta, h, w)
+        flat = weights.reshape(b * alpha, h * w)
+        mask = torch.zeros_like(flat, dtype=torch.bool)
+        if k == h * w:
+            return mask.fill_(True).reshape(b, alpha, h, w)
+        mask.scatter_(1, torch.topk(flat, k, dim=1, sorted=False).indices, True)
+        return mask.reshape(b, alpha, h, w)

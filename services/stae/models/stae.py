@@ -1,0 +1,45 @@
+"""ViT STAE: the four modules of Fig. 1 in one container, the unit a checkpoint stores.
+
+Camera side: ``fa`` (frame attention) and ``sa`` (spatial attention). Edge side: ``fr`` (feature recovery) and
+``vit`` (the classifier). Each side loads only its own parts of a checkpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, cast
+
+from torch import nn
+
+from stae.config import STAEConfig
+from stae.models.feature_recovery import FeatureRecovery
+from stae.models.frame_attention import FrameAttention
+from stae.models.spatial_attention import SpatialAttention
+from stae.models.vit import VideoViT
+
+Part = Literal["fa", "sa", "fr", "vit"]
+PARTS: tuple[Part, ...] = ("fa", "sa", "fr", "vit")
+ENCODER_PARTS: tuple[Part, ...] = ("fa", "sa")
+DECODER_PARTS: tuple[Part, ...] = ("fr", "vit")
+
+
+def build_part(cfg: STAEConfig, part: Part) -> nn.Module:
+    """A freshly initialised module for one part of the model."""
+    if part == "fa":
+        return FrameAttention(cfg.fa, cfg.num_frames, cfg.vit.in_chans)
+    if part == "sa":
+        return SpatialAttention(cfg.sa)
+    if part == "fr":
+        return FeatureRecovery(cfg.fr, cfg.vit.in_chans)
+    if part == "vit":
+        return VideoViT(cfg.vit)
+    raise ValueError(f"unknown part {part!r}; parts are {PARTS}")
+
+
+class STAE(nn.Module):
+    def __init__(self, cfg: STAEConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.fa = cast(FrameAttention, build_part(cfg, "fa"))
+        self.sa = cast(SpatialAttention, build_part(cfg, "sa"))
+        self.fr = cast(FeatureRecovery, build_part(cfg, "fr"))
+        self.vit = cast(VideoViT, build_part(cfg, "vit"))

@@ -1,0 +1,293 @@
+"""The one wire format between the camera (encoder) and the edge server (decoder).
+
+Specified in ``docs/wire-format.md``; this module is its only implementation. ``pack`` turns a
+:class:`SemanticTensor` (the paper's X'': the kept frames' kept pixels) into bytes, ``unpack`` turns bytes back
+into a validated :class:`SemanticTensor`. Every way a payload can be wrong raises :class:`PayloadError`, in time
+and memory bounded by :class:`WireLimits`, before anything larger than the limits is allocated.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+import brotli
+import numpy as np
+import numpy.typing as npt
+
+MAGIC = b"STAE"
+VERSION = 1
+
+ValueEncoding = Literal["uint8", "float32"]
+EntropyCoder = Literal["none", "brotli"]
+Filter = Literal["none", "delta"]
+_N = TypeVar("_N", bound=str)
+
+_VALUE_CODES: dict[ValueEncoding, int] = {"uint8": 0, "float32": 1}
+_FILTER_CODES: dict[Filter, int] = {"none": 0, "delta": 1}
+_CODER_CODES: dict[EntropyCoder, int] = {"none": 0, "brotli": 1}
+_DTYPES: dict[ValueEncoding, np.dtype[np.generic]] = {
+    "uint8": np.dtype(np.uint8),
+    "float32": np.dtype("<f4"),
+}
+
+# magic, version, value encoding, filter, coder, T, alpha, C, reserved, H, W, k, beta, body len, raw len
+_HEADER = struct.Struct("<4sBBBBBBBBHHIfII")
+HEADER_BYTES = _HEADER.size  # 32
+CHECKSUM_BYTES = 4
+DEFAULT_BROTLI_QUALITY = 1
+
+
+class PayloadError(ValueError):
+    """A payload that is not a valid STAE wire message; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class WireLimits:
+    """Upper bounds a decoder enforces before it allocates anything."""
+
+    max_payload_bytes: int = 64 * 2**20
+    max_raw_bytes: int = 256 * 2**20  # body after entropy decoding (decompression-bomb bound)
+    max_frames: int = 64
+    max_side: int = 2048
+
+
+def kept_pixels(beta: float, height: int, width: int) -> int:
+    """Pixels kept per frame at spatial budget ``beta``: round(beta * H * W), at least 1."""
+    if not 0.0 < beta <= 1.0:
+        raise ValueError(f"beta must be in (0, 1], got {beta}")
+    return min(height * width, max(1, math.floor(beta * height * width + 0.5)))
+
+
+@dataclass(frozen=True)
+class SemanticTensor:
+    """The paper's semantic tensor X'': the α kept frames of a T-frame clip, and β of the pixels of each.
+
+    ``mask`` is (α, H, W) bool with exactly ``k`` true pixels per frame; ``values`` is (α, C, k): for each kept
+    frame and channel, the kept pixels in raster order of the mask. ``values`` is uint8 camera pixels, or
+    float32 model-input values (normalised, the tensor of the paper's eq. 1).
+    """
+
+    num_frames: int
+    frame_indices: npt.NDArray[np.int64]  # (α,) strictly increasing, in [0, num_frames)
+    beta: float
+    mask: npt.NDArray[np.bool_]  # (α, H, W)
+    values: npt.NDArray[np.uint8] | npt.NDArray[np.float32]  # (α, C, k)
+
+    @property
+    def alpha(self) -> int:
+        return int(self.frame_indices.shape[0])
+
+    @property
+    def height(self) -> int:
+        return int(self.mask.shape[1])
+
+    @property
+    def width(self) -> int:
+        return int(self.mask.shape[2])
+
+    @property
+    def channels(self) -> int:
+        return int(self.values.shape[1])
+
+    @property
+    def pixels_per_frame(self) -> int:
+        return int(self.values.shape[2])
+
+    @property
+    def value_encoding(self) -> ValueEncoding:
+        return "uint8" if self.values.dtype == np.uint8 else "float32"
+
+    def eq1_bytes(self) -> int:
+        """Size of this tensor by the paper's eq. 1: 4 bytes x α x C x β x H x W (float32, no mask)."""
+        return 4 * self.alpha * self.channels * self.pixels_per_frame
+
+    def validate(self, limits: WireLimits | None = None) -> None:
+        """Raise PayloadError unless the fields are mutually consistent and within ``limits``."""
+        lim = limits or WireLimits()
+        if self.mask.ndim != 3 or self.values.ndim != 3 or self.frame_indices.ndim != 1:
+            raise PayloadError(
+                f"expected frame_indices (α,), mask (α, H, W), values (α, C, k); got shapes "
+                f"{self.frame_indices.shape}, {self.mask.shape}, {self.values.shape}"
+            )
+        alpha, h, w = self.mask.shape
+        if not 1 <= self.num_frames <= min(lim.max_frames, 255):
+            raise PayloadError(f"clip length {self.num_frames} frames is outside [1, {min(lim.max_frames, 255)}]")
+        if not 1 <= alpha <= self.num_frames:
+            raise PayloadError(f"{alpha} kept frames for a clip of {self.num_frames}")
+        if not (1 <= h <= lim.max_side and 1 <= w <= lim.max_side):
+            raise PayloadError(f"frame size {h}x{w} is outside [1, {lim.max_side}]")
+        if self.values.shape[0] != alpha or self.frame_indices.shape[0] != alpha:
+            raise PayloadError(
+                f"{self.frame_indices.shape[0]} frame indices and {self.values.shape[0]} value rows "
+                f"for {alpha} mask frames"
+            )
+        if not 1 <= self.channels <= 4:
+            raise PayloadError(f"{self.channels} channels; expected 1 to 4")
+        idx = self.frame_indices
+        if int(idx.min()) < 0 or int(idx.max()) >= self.num_frames or bool(np.any(np.diff(idx) <= 0)):
+            raise PayloadError(
+                f"frame indices {idx.tolist()} must be strictly increasing within [0, {self.num_frames})"
+            )
+        if not (math.isfinite(self.beta) and 0.0 < self.beta <= 1.0):
+            raise PayloadError(f"beta {self.beta} is outside (0, 1]")
+        k = self.pixels_per_frame
+        if abs(k - self.beta * h * w) >= 1.0 or not 1 <= k <= h * w:
+            raise PayloadError(f"{k} pixels per frame does not match beta {self.beta:.6f} of {h}x{w}")
+        counts = self.mask.reshape(alpha, -1).sum(axis=1)
+        if bool(np.any(counts != k)):
+            raise PayloadError(f"mask keeps {counts.tolist()} pixels per frame; the values hold {k}")
+        if self.values.dtype not in (np.dtype(np.uint8), np.dtype(np.float32)):
+            raise PayloadError(f"values must be uint8 or float32, got {self.values.dtype}")
+        if self.values.dtype == np.float32 and not bool(np.isfinite(self.values).all()):
+            raise PayloadError("float32 values contain NaN or infinity")
+
+
+def _mask_bytes_per_frame(h: int, w: int) -> int:
+    return (h * w + 7) // 8
+
+
+def raw_body_bytes(alpha: int, channels: int, height: int, width: int, k: int, values: ValueEncoding) -> int:
+    """Length of the body before entropy coding, derived from the header fields alone."""
+    return alpha * (1 + _mask_bytes_per_frame(height, width) + channels * k * _DTYPES[values].itemsize)
+
+
+def pack(
+    tensor: SemanticTensor,
+    *,
+    entropy: EntropyCoder = "brotli",
+    quality: int = DEFAULT_BROTLI_QUALITY,
+    filter: Filter | None = None,
+) -> bytes:
+    """Serialize ``tensor``; ``filter`` defaults to delta for uint8 values and none for float32."""
+    tensor.validate()
+    enc = tensor.value_encoding
+    filt: Filter = filter or ("delta" if enc == "uint8" else "none")
+    if filt == "delta" and enc != "uint8":
+        raise ValueError("the delta filter applies to uint8 values only")
+    alpha, c, k = tensor.values.shape
+    h, w = tensor.height, tensor.width
+
+    values = np.ascontiguousarray(tensor.values, dtype=_DTYPES[enc])
+    if filt == "delta":
+        delta = values.copy()
+        np.subtract(values[..., 1:], values[..., :-1], out=delta[..., 1:])  # wraps mod 256
+        values = delta
+    # Each frame's mask is padded to a byte boundary: (α, H*W) -> (α, ceil(H*W/8)).
+    mask = np.packbits(tensor.mask.reshape(alpha, h * w), axis=1)
+    raw = b"".join([tensor.frame_indices.astype(np.uint8).tobytes(), mask.tobytes(), values.tobytes()])
+    assert len(raw) == raw_body_bytes(alpha, c, h, w, k, enc)
+    body = brotli.compress(raw, quality=quality) if entropy == "brotli" else raw
+    header = _HEADER.pack(
+        MAGIC,
+        VERSION,
+        _VALUE_CODES[enc],
+        _FILTER_CODES[filt],
+        _CODER_CODES[entropy],
+        tensor.num_frames,
+        alpha,
+        c,
+        0,
+        h,
+        w,
+        k,
+        tensor.beta,
+        len(body),
+        len(raw),
+    )
+    head_and_body = header + body
+    return head_and_body + struct.pack("<I", zlib.crc32(head_and_body))
+
+
+def _name(table: Mapping[_N, int], code: int, what: str) -> _N:
+    for name, value in table.items():
+        if value == code:
+            return name
+    raise PayloadError(f"unknown {what} code {code}; this decoder knows {sorted(table)}")
+
+
+def _brotli_bounded(body: bytes, expected: int) -> bytes:
+    """Decompress ``body`` to exactly ``expected`` bytes, never producing more than that (bomb-safe)."""
+    decompressor = brotli.Decompressor()
+    try:
+        out = decompressor.process(body, output_buffer_limit=expected)
+        if len(out) > expected or (
+            len(out) == expected and not decompressor.is_finished() and decompressor.process(b"", output_buffer_limit=1)
+        ):
+            raise PayloadError(f"brotli body expands past the {expected} bytes its header declares")
+    except brotli.error as exc:
+        raise PayloadError(f"brotli body is corrupt: {exc}") from None
+    if len(out) != expected or not decompressor.is_finished():
+        raise PayloadError(f"brotli body decodes to {len(out)} bytes; the header declares {expected}")
+    return bytes(out)
+
+
+def unpack(data: bytes | bytearray | memoryview, limits: WireLimits | None = None) -> SemanticTensor:
+    """Parse and validate a payload; raise PayloadError saying what is wrong with it."""
+    lim = limits or WireLimits()
+    data = bytes(data)
+    if len(data) > lim.max_payload_bytes:
+        raise PayloadError(f"payload of {len(data)} bytes exceeds the limit of {lim.max_payload_bytes}")
+    if len(data) < HEADER_BYTES + CHECKSUM_BYTES:
+        raise PayloadError(f"payload of {len(data)} bytes is shorter than the {HEADER_BYTES}-byte header")
+    if data[:4] != MAGIC:
+        raise PayloadError(f"not a STAE payload: magic {data[:4]!r}, expected {MAGIC!r}")
+    (_, version, venc, vfilt, vcoder, t, alpha, c, _, h, w, k, beta, body_len, raw_len) = _HEADER.unpack_from(data)
+    if version != VERSION:
+        raise PayloadError(f"wire version {version} is not supported; this decoder reads version {VERSION}")
+    enc = _name(_VALUE_CODES, venc, "value encoding")
+    filt = _name(_FILTER_CODES, vfilt, "filter")
+    coder = _name(_CODER_CODES, vcoder, "entropy coder")
+    if HEADER_BYTES + body_len + CHECKSUM_BYTES != len(data):
+        raise PayloadError(
+            f"payload is {len(data)} bytes but its header declares a {body_len}-byte body "
+            f"({HEADER_BYTES + body_len + CHECKSUM_BYTES} in all): truncated or padded"
+        )
+    (crc,) = struct.unpack_from("<I", data, len(data) - CHECKSUM_BYTES)
+    if zlib.crc32(memoryview(data)[: len(data) - CHECKSUM_BYTES]) != crc:
+        raise PayloadError("checksum mismatch: the payload was corrupted in transit")
+    if not (1 <= h <= lim.max_side and 1 <= w <= lim.max_side and 1 <= t <= lim.max_frames):
+        raise PayloadError(
+            f"geometry {t} frames of {h}x{w} is outside the limits ({lim.max_frames} frames, {lim.max_side} px)"
+        )
+    if not (1 <= alpha <= t and 1 <= c <= 4 and 1 <= k <= h * w):
+        raise PayloadError(f"inconsistent header: {alpha} of {t} frames, {c} channels, {k} of {h * w} pixels")
+    expected = raw_body_bytes(alpha, c, h, w, k, enc)
+    if expected > lim.max_raw_bytes:
+        raise PayloadError(f"declared body of {expected} bytes exceeds the limit of {lim.max_raw_bytes}")
+    if raw_len != expected:
+        raise PayloadError(f"header declares a {raw_len}-byte body; its geometry implies {expected}")
+    body = data[HEADER_BYTES : HEADER_BYTES + body_len]
+    if coder == "brotli":
+        raw = _brotli_bounded(body, expected)
+    elif body_len != expected:
+        raise PayloadError(f"uncompressed body is {body_len} bytes; its geometry implies {expected}")
+    else:
+        raw = body
+
+    mask_bytes = alpha * _mask_bytes_per_frame(h, w)
+    indices = np.frombuffer(raw, dtype=np.uint8, count=alpha).astype(np.int64)
+    packed = np.frombuffer(raw, dtype=np.uint8, count=mask_bytes, offset=alpha).reshape(alpha, -1)
+    bits = np.unpackbits(packed, axis=1)  # (α, 8 * ceil(H*W/8))
+    if bool(bits[:, h * w :].any()):
+        raise PayloadError("mask padding bits are not zero")
+    mask = bits[:, : h * w].astype(bool).reshape(alpha, h, w)
+    dtype = _DTYPES[enc]
+    values = np.frombuffer(raw, dtype=dtype, offset=alpha + mask_bytes).reshape(alpha, c, k)
+    if filt == "delta":
+        if enc != "uint8":
+            raise PayloadError("the delta filter is only defined for uint8 values")
+        values = np.cumsum(values, axis=-1, dtype=np.uint8)
+    tensor = SemanticTensor(
+        num_frames=t,
+        frame_indices=indices,
+        beta=float(beta),
+        mask=mask,
+        values=values.astype(dtype.newbyteorder("="), copy=False),
+    )
+    tensor.validate(lim)
+    return tensor
