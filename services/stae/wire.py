@@ -282,12 +282,14 @@ def unpack(data: bytes | bytearray | memoryview, limits: WireLimits | None = Non
         if enc != "uint8":
             raise PayloadError("the delta filter is only defined for uint8 values")
         values = np.cumsum(values, axis=-1, dtype=np.uint8)
+    else:
+        values = values.copy()  # own the memory: frombuffer views are read-only
     tensor = SemanticTensor(
         num_frames=t,
         frame_indices=indices,
         beta=float(beta),
         mask=mask,
-        values=values.astype(dtype.newbyteorder("="), copy=False),
+        values=values.astype(dtype.newbyteorder("="), copy=False),  # no-op on little-endian hosts
     )
     tensor.validate(lim)
     return tensor

@@ -67,7 +67,10 @@ def _read_tensors(path: Path) -> dict[str, torch.Tensor]:
             obj = obj[key]
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise VideoMAEError(f"{path}: expected a state dict of tensors")
-    return {k.removeprefix("module."): v for k, v in obj.items()}
+    state = {k.removeprefix("module."): v for k, v in obj.items()}
+    if "encoder.patch_embed.proj.weight" in state:  # original pre-training checkpoint: encoder + decoder
+        state = {k.removeprefix("encoder."): v for k, v in state.items() if not k.startswith("decoder")}
+    return state
 
 
 def _from_hf(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -202,7 +205,8 @@ def load_videomae(
 
     model = VideoViT(cfg)
     missing, unexpected = model.load_state_dict(state, strict=False)
-    allowed_missing = {"head.weight", "head.bias"} if head_initialised else set()
+    # Pre-training checkpoints have neither classifier nor fc_norm: both start fresh.
+    allowed_missing = {"head.weight", "head.bias", "fc_norm.weight", "fc_norm.bias"} if head_initialised else set()
     if unexpected or set(missing) - allowed_missing:
         raise VideoMAEError(
             f"checkpoint does not fit a VideoMAE ViT: missing {sorted(set(missing) - allowed_missing)[:5]}, "

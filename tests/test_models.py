@@ -1,0 +1,175 @@
+"""The four modules: shapes, selection semantics, exact known pixels, temporal positions, checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from stae.models import (
+    STAE,
+    CheckpointError,
+    FeatureRecovery,
+    FrameAttention,
+    SpatialAttention,
+    build_config,
+    load_model,
+    load_part,
+    model_names,
+    read_checkpoint,
+    save_checkpoint,
+)
+from stae.models.checkpoint import parameter_counts
+from stae.wire import kept_pixels
+
+
+def test_frame_attention_keeps_the_highest_weights_in_temporal_order() -> None:
+    weights = torch.tensor([[0.1, 0.9, 0.3, 0.8, 0.2, 0.7]])
+    assert FrameAttention.select(weights, 3).tolist() == [[1, 3, 5]]
+    assert FrameAttention.select(weights, 6).tolist() == [[0, 1, 2, 3, 4, 5]]
+    with pytest.raises(ValueError, match="alpha"):
+        FrameAttention.select(weights, 0)
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_frame_attention_outputs_one_weight_per_frame(name: str) -> None:
+    cfg = build_config(name)
+    fa = FrameAttention(cfg.fa, cfg.num_frames)
+    x = torch.randn(2, cfg.num_frames, 3, 32, 32)
+    w = fa(x)
+    assert w.shape == (2, cfg.num_frames)
+    assert bool(((w > 0) & (w < 1)).all())
+    with pytest.raises(ValueError, match="expects"):
+        fa(x[:, :4])
+
+
+def test_paper_frame_attention_is_eq6() -> None:
+    """grid=1, no motion: sigmoid(MLP(avg) + MLP(max)) over one average and one max per frame and channel."""
+    cfg = build_config("vit-base")
+    fa = FrameAttention(cfg.fa, 16)
+    x = torch.randn(1, 16, 3, 8, 8)
+    avg, mx = x.mean(dim=(3, 4)).reshape(1, -1), x.amax(dim=(3, 4)).reshape(1, -1)
+    torch.testing.assert_close(fa(x), torch.sigmoid(fa.mlp(avg) + fa.mlp(mx)))
+
+
+@pytest.mark.parametrize("name", model_names())
+@pytest.mark.parametrize("beta", [1.0, 0.9, 0.4, 0.05])
+def test_spatial_attention_keeps_exactly_beta_of_each_frame(name: str, beta: float) -> None:
+    cfg = build_config(name)
+    sa = SpatialAttention(cfg.sa)
+    x = torch.randn(2, 16, 3, 24, 24)
+    idx = torch.tensor([[0, 5, 9], [1, 2, 15]])
+    w = sa(x, idx)
+    assert w.shape == (2, 3, 24, 24)
+    mask = SpatialAttention.select(w, beta)
+    assert mask.dtype == torch.bool
+    assert mask.reshape(6, -1).sum(1).tolist() == [kept_pixels(beta, 24, 24)] * 6
+    if beta < 1.0:  # the kept pixels are the highest-weighted ones
+        flat_w, flat_m = w.reshape(6, -1), mask.reshape(6, -1)
+        for f in range(6):
+            assert flat_w[f][flat_m[f]].min() >= flat_w[f][~flat_m[f]].max()
+
+
+def test_spatial_attention_sees_only_kept_frames() -> None:
+    sa = SpatialAttention(build_config("vit-base").sa)
+    x = torch.randn(1, 16, 3, 16, 16)
+    idx = torch.tensor([[3, 7]])
+    before = sa(x, idx)
+    x[:, 0] += 5.0  # frame 0 is neither kept nor a motion neighbour here
+    torch.testing.assert_close(sa(x, idx), before)
+
+
+@pytest.mark.parametrize("alpha", [1, 3, 16])
+def test_feature_recovery_keeps_received_pixels_exact(alpha: int) -> None:
+    fr = FeatureRecovery(build_config("tiny").fr)
+    x = torch.randn(2, alpha, 3, 32, 32)
+    mask = (torch.rand(2, alpha, 1, 32, 32) < 0.4).float()
+    out = fr(x * mask, mask)
+    assert out.shape == x.shape
+    kept = mask.expand_as(x).bool()
+    torch.testing.assert_close(out[kept], x[kept], rtol=0, atol=0)
+    assert out[~kept].abs().sum() > 0  # missing pixels are filled, not left at zero
+
+
+def test_feature_recovery_uses_other_frames() -> None:
+    """The 3D branch mixes time: changing one frame changes the recovery of another."""
+    torch.manual_seed(0)
+    fr = FeatureRecovery(build_config("tiny").fr)
+    x = torch.randn(1, 4, 3, 32, 32)
+    mask = (torch.rand(1, 4, 1, 32, 32) < 0.5).float()
+    a = fr(x * mask, mask)
+    x2 = x.clone()
+    x2[:, 3] += 1.0
+    b = fr(x2 * mask, mask)
+    assert not torch.allclose(a[:, 0], b[:, 0])
+
+
+def test_feature_recovery_rejects_sizes_not_divisible_by_8() -> None:
+    fr = FeatureRecovery(build_config("tiny").fr)
+    with pytest.raises(ValueError, match="divisible by 8"):
+        fr(torch.zeros(1, 1, 3, 30, 30), torch.zeros(1, 1, 1, 30, 30))
+
+
+@pytest.mark.parametrize("alpha", list(range(1, 17)))
+def test_vit_accepts_every_frame_budget(tiny_model: STAE, alpha: int) -> None:
+    cfg = tiny_model.cfg
+    frames = torch.randn(2, alpha, 3, cfg.img_size, cfg.img_size)
+    idx = torch.stack([torch.randperm(16)[:alpha].sort().values for _ in range(2)])
+    with torch.no_grad():
+        logits = tiny_model.vit(frames, idx)
+    assert logits.shape == (2, cfg.vit.num_classes)
+    assert bool(torch.isfinite(logits).all())
+
+
+def test_vit_uses_original_frame_indices_as_positions(tiny_model: STAE) -> None:
+    s = tiny_model.cfg.img_size
+    frames = torch.randn(1, 2, 3, s, s)
+    with torch.no_grad():
+        early = tiny_model.vit(frames, torch.tensor([[0, 1]]))
+        late = tiny_model.vit(frames, torch.tensor([[12, 13]]))
+        default = tiny_model.vit(frames)
+    assert not torch.allclose(early, late)
+    torch.testing.assert_close(early, default)
+
+
+def test_vit_rejects_wrong_geometry(tiny_model: STAE) -> None:
+    with pytest.raises(ValueError, match="expected"):
+        tiny_model.vit(torch.randn(1, 17, 3, 64, 64))
+    with pytest.raises(ValueError, match="expected"):
+        tiny_model.vit(torch.randn(1, 2, 3, 32, 32))
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_registry_builds_every_preset(name: str) -> None:
+    cfg = build_config(name, labels=[f"a{i}" for i in range(7)])
+    assert cfg.vit.num_classes == 7 and cfg.label(3) == "a3"
+    counts = parameter_counts(STAE(cfg))
+    assert counts["total"] == sum(v for k, v in counts.items() if k != "total") > 0
+    with pytest.raises(ValueError, match="unknown model"):
+        build_config("vit-huge")
+
+
+def test_checkpoint_round_trip_rebuilds_the_model_without_flags(tmp_path: Path, tiny_model: STAE) -> None:
+    save_checkpoint(tiny_model, tmp_path / "ck", {"trained": False, "note": "test"})
+    loaded, info = load_model(tmp_path / "ck")
+    assert info.config == tiny_model.cfg and not info.trained and info.metadata["note"] == "test"
+    for (k1, v1), (k2, v2) in zip(tiny_model.state_dict().items(), loaded.state_dict().items(), strict=True):
+        assert k1 == k2 and torch.equal(v1, v2)
+    vit = load_part(info, "vit")
+    assert sum(p.numel() for p in vit.parameters()) == sum(p.numel() for p in tiny_model.vit.parameters())
+
+
+def test_bad_checkpoints_give_clear_errors(tmp_path: Path, tiny_model: STAE) -> None:
+    with pytest.raises(CheckpointError, match=r"needs config\.json"):
+        read_checkpoint(tmp_path)
+    ck = save_checkpoint(tiny_model, tmp_path / "ck")
+    doc = json.loads((ck / "config.json").read_text())
+    doc["config"]["vit"]["embed_dim"] = 130  # not a multiple of the head count
+    (ck / "config.json").write_text(json.dumps(doc))
+    with pytest.raises(CheckpointError, match="embed_dim"):
+        read_checkpoint(ck)
+    doc["config"]["vit"]["embed_dim"] = 64  # valid config, but the weights are 128 wide
+    (ck / "config.json").write_text(json.dumps(doc))
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_part(read_checkpoint(ck), "vit")
