@@ -30,7 +30,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(PY) bench/encoder.py --json bench/results/encoder-cpu.json
+	$(PY) bench/encoder.py --json bench/results/encoder-cpu.json --markdown bench/results/encoder-cpu.md
 
 # Until the services land, the main job is a round trip through the library: encode a real clip, decode it.
 demo: $(STAMP)

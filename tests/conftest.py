@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from stae.models import STAE, build_config
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from stae.models import (
     STAE,
     CheckpointError,

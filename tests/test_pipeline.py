@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from stae import PayloadError, SemanticDecoder, SemanticEncoder, read_clip, wire
 from stae.models import STAE, build_config
 from stae.video import normalize

@@ -8,6 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+
 from stae.video import VideoError, VideoLimits, normalize, prepare_frames, read_clip, resize_crop, sample_indices
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import save_file
+
 from stae.models import VideoMAEError, load_videomae
 
 transformers = pytest.importorskip("transformers", reason="transformers (a test extra) is needed for parity tests")

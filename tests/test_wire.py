@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from stae import wire
 from stae.wire import HEADER_BYTES, PayloadError, SemanticTensor, WireLimits, kept_pixels, pack, unpack
 
@@ -30,9 +31,9 @@ def make_tensor(
     for f in range(alpha):
         mask[f, rng.choice(h * w, size=k, replace=False)] = True
     if values == "uint8":
-        vals: np.ndarray = rng.integers(0, 256, size=(alpha, c, k), dtype=np.uint8)
+        vals: np.ndarray = rng.integers(0, 256, size=(alpha, k, c), dtype=np.uint8)
     else:
-        vals = rng.standard_normal((alpha, c, k)).astype(np.float32)
+        vals = rng.standard_normal((alpha, k, c)).astype(np.float32)
     return SemanticTensor(t, indices, beta, mask.reshape(alpha, h, w), vals)
 
 
@@ -100,7 +101,7 @@ def test_random_bytes_are_rejected(junk: bytes) -> None:
 
 def test_delta_filter_is_lossless_and_smaller_on_smooth_pixels(rng: np.random.Generator) -> None:
     tensor = make_tensor(rng, h=64, w=64, beta=1.0)
-    ramp = (np.arange(64 * 64) // 3 % 256).astype(np.uint8)
+    ramp = (np.arange(64 * 64) // 3 % 256).astype(np.uint8)[:, None]
     smooth = SemanticTensor(
         tensor.num_frames, tensor.frame_indices, 1.0, tensor.mask, np.broadcast_to(ramp, tensor.values.shape).copy()
     )

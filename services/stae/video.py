@@ -148,8 +148,11 @@ def prepare_frames(frames: np.ndarray, num_frames: int, size: int, limits: Video
 
 
 def normalize(frames: np.ndarray | Tensor, mean: tuple[float, ...], std: tuple[float, ...]) -> Tensor:
-    """(..., H, W, C) uint8 -> (..., C, H, W) float32, (x / 255 - mean) / std per channel."""
+    """(..., H, W, C) uint8 -> contiguous (..., C, H, W) float32, (x / 255 - mean) / std per channel."""
     x = torch.as_tensor(frames)
-    scale = torch.tensor([1.0 / (255.0 * s) for s in std])
-    shift = torch.tensor([m / s for m, s in zip(mean, std, strict=True)])
-    return (x.float() * scale - shift).movedim(-1, -3)
+    c = x.shape[-1]
+    out = torch.empty((*x.shape[:-3], c, *x.shape[-3:-1]), dtype=torch.float32)
+    out.copy_(x.movedim(-1, -3))  # one pass: layout change and conversion to float
+    scale = torch.tensor([1.0 / (255.0 * s) for s in std]).view(c, 1, 1)
+    shift = torch.tensor([m / s for m, s in zip(mean, std, strict=True)]).view(c, 1, 1)
+    return out.mul_(scale).sub_(shift)

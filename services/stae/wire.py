@@ -67,16 +67,16 @@ def kept_pixels(beta: float, height: int, width: int) -> int:
 class SemanticTensor:
     """The paper's semantic tensor X'': the α kept frames of a T-frame clip, and β of the pixels of each.
 
-    ``mask`` is (α, H, W) bool with exactly ``k`` true pixels per frame; ``values`` is (α, C, k): for each kept
-    frame and channel, the kept pixels in raster order of the mask. ``values`` is uint8 camera pixels, or
-    float32 model-input values (normalised, the tensor of the paper's eq. 1).
+    ``mask`` is (α, H, W) bool with exactly ``k`` true pixels per frame; ``values`` is (α, k, C): for each
+    kept frame, the kept pixels in raster order of the mask, with their C channel values. ``values`` is uint8
+    camera pixels, or float32 model-input values (normalised, the tensor of the paper's eq. 1).
     """
 
     num_frames: int
     frame_indices: npt.NDArray[np.int64]  # (α,) strictly increasing, in [0, num_frames)
     beta: float
     mask: npt.NDArray[np.bool_]  # (α, H, W)
-    values: npt.NDArray[np.uint8] | npt.NDArray[np.float32]  # (α, C, k)
+    values: npt.NDArray[np.uint8] | npt.NDArray[np.float32]  # (α, k, C)
 
     @property
     def alpha(self) -> int:
@@ -92,11 +92,11 @@ class SemanticTensor:
 
     @property
     def channels(self) -> int:
-        return int(self.values.shape[1])
+        return int(self.values.shape[2])
 
     @property
     def pixels_per_frame(self) -> int:
-        return int(self.values.shape[2])
+        return int(self.values.shape[1])
 
     @property
     def value_encoding(self) -> ValueEncoding:
@@ -111,7 +111,7 @@ class SemanticTensor:
         lim = limits or WireLimits()
         if self.mask.ndim != 3 or self.values.ndim != 3 or self.frame_indices.ndim != 1:
             raise PayloadError(
-                f"expected frame_indices (α,), mask (α, H, W), values (α, C, k); got shapes "
+                f"expected frame_indices (α,), mask (α, H, W), values (α, k, C); got shapes "
                 f"{self.frame_indices.shape}, {self.mask.shape}, {self.values.shape}"
             )
         alpha, h, w = self.mask.shape
@@ -169,13 +169,13 @@ def pack(
     filt: Filter = filter or ("delta" if enc == "uint8" else "none")
     if filt == "delta" and enc != "uint8":
         raise ValueError("the delta filter applies to uint8 values only")
-    alpha, c, k = tensor.values.shape
+    alpha, k, c = tensor.values.shape
     h, w = tensor.height, tensor.width
 
     values = np.ascontiguousarray(tensor.values, dtype=_DTYPES[enc])
     if filt == "delta":
         delta = values.copy()
-        np.subtract(values[..., 1:], values[..., :-1], out=delta[..., 1:])  # wraps mod 256
+        np.subtract(values[:, 1:], values[:, :-1], out=delta[:, 1:])  # along the pixels; wraps mod 256
         values = delta
     # Each frame's mask is padded to a byte boundary: (α, H*W) -> (α, ceil(H*W/8)).
     mask = np.packbits(tensor.mask.reshape(alpha, h * w), axis=1)
@@ -277,11 +277,11 @@ def unpack(data: bytes | bytearray | memoryview, limits: WireLimits | None = Non
         raise PayloadError("mask padding bits are not zero")
     mask = bits[:, : h * w].astype(bool).reshape(alpha, h, w)
     dtype = _DTYPES[enc]
-    values = np.frombuffer(raw, dtype=dtype, offset=alpha + mask_bytes).reshape(alpha, c, k)
+    values = np.frombuffer(raw, dtype=dtype, offset=alpha + mask_bytes).reshape(alpha, k, c)
     if filt == "delta":
         if enc != "uint8":
             raise PayloadError("the delta filter is only defined for uint8 values")
-        values = np.cumsum(values, axis=-1, dtype=np.uint8)
+        values = np.cumsum(values, axis=1, dtype=np.uint8)
     else:
         values = values.copy()  # own the memory: frombuffer views are read-only
     tensor = SemanticTensor(

@@ -10,6 +10,7 @@ weights is kept in each frame: exactly round(β·H·W) pixels per frame.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -39,24 +40,27 @@ class SpatialAttention(nn.Module):
         """Full clip (B, T, C, H, W) and kept indices (B, α) -> pixel weights M_SA (B, α, H, W)."""
         b, t, c, h, w = x.shape
         alpha = frame_indices.shape[1]
-        gather = frame_indices[:, :, None, None, None].expand(b, alpha, c, h, w)
-        kept = torch.gather(x, 1, gather).reshape(b * alpha, c, h, w)  # (B*α, C, H, W)
+        rows = torch.arange(b, device=x.device)[:, None]
+        kept = x[rows, frame_indices].reshape(b * alpha, c, h, w)  # (B*α, C, H, W)
         maps = [_channel_maps(kept)]
         if self.cfg.motion:  # |x_i - x_(i-1)| for each kept frame i; frame 0 pairs with frame 1
             prev = torch.where(frame_indices > 0, frame_indices - 1, min(1, t - 1))
-            neighbour = torch.gather(x, 1, prev[:, :, None, None, None].expand(b, alpha, c, h, w))
-            maps.append(_channel_maps((kept - neighbour.reshape(b * alpha, c, h, w)).abs()))
-        logits = self.net(torch.cat(maps, dim=1))  # (B*α, 1, H, W)
-        return torch.sigmoid(logits).reshape(b, alpha, h, w)
+            maps.append(_channel_maps((kept - x[rows, prev].reshape(b * alpha, c, h, w)).abs()))
+        # channels_last: a 1-output-channel conv over a batch is ~8x faster in this layout on CPU
+        inp = torch.cat(maps, dim=1).contiguous(memory_format=torch.channels_last)
+        return torch.sigmoid(self.net(inp)).reshape(b, alpha, h, w)
 
     @staticmethod
     def select(weights: Tensor, beta: float) -> Tensor:
         """(B, α, H, W) weights -> bool mask of the same shape, round(β·H·W) pixels true in each frame."""
         b, alpha, h, w = weights.shape
         k = kept_pixels(beta, h, w)
-        flat = weights.reshape(b * alpha, h * w)
-        mask = torch.zeros_like(flat, dtype=torch.bool)
         if k == h * w:
-            return mask.fill_(True).reshape(b, alpha, h, w)
-        mask.scatter_(1, torch.topk(flat, k, dim=1, sorted=False).indices, True)
-        return mask.reshape(b, alpha, h, w)
+            return torch.ones_like(weights, dtype=torch.bool)
+        flat = weights.detach().reshape(b * alpha, h * w)
+        if flat.device.type == "cpu":  # introselect: about twice as fast as torch.topk on the camera's CPU
+            top = torch.from_numpy(np.argpartition(flat.float().numpy(), h * w - k, axis=1)[:, h * w - k :])
+        else:
+            top = torch.topk(flat, k, dim=1, sorted=False).indices
+        mask = torch.zeros(b * alpha, h * w, dtype=torch.bool, device=flat.device)
+        return mask.scatter_(1, top, True).reshape(b, alpha, h, w)
