@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from stae import wire
 from stae.config import PAPER_ALPHAS, PAPER_BETAS
 from stae.models import STAE, build_config
 from stae.pipeline import EncodeResult, SemanticEncoder
@@ -101,7 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         quality.append({"entropy": entropy, "quality": q, **_summary(times), "payload_bytes": res.payload_bytes})
 
-    doc = {"environment": env, "grid": grid, "brotli_quality_at_alpha16_beta40": quality}
+    # What the delta filter buys: the same α = 16, β = 100% tensor packed with and without it.
+    tensor = wire.unpack(encoder.encode(frames, 16, 1.0).payload)
+    filters = [
+        {"filter": f, "entropy": e, "payload_bytes": len(wire.pack(tensor, entropy=e, filter=f))}
+        for f in ("none", "delta")
+        for e in ("none", "brotli")
+    ]
+    doc = {"environment": env, "grid": grid, "brotli_quality_at_alpha16_beta40": quality, "filters": filters}
     tables = _markdown(doc)
     print(tables)
     if args.json:
@@ -148,6 +156,9 @@ def _markdown(doc: dict[str, Any]) -> str:
         quality = "-" if q["quality"] is None else q["quality"]
         ms = f"{q['median_ms']:.2f} | {q['p90_ms']:.2f}"
         lines.append(f"| {q['entropy']} | {quality} | {ms} | {q['payload_bytes']} |")
+    lines += ["", "Delta filter at α = 16, β = 100% (brotli quality 1):", "", "| filter | coder | payload B |"]
+    lines.append("|---|---|---|")
+    lines += [f"| {f['filter']} | {f['entropy']} | {f['payload_bytes']} |" for f in doc["filters"]]
     return "\n".join(lines)
 
 
