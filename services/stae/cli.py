@@ -1,4 +1,4 @@
-"""The ``stae`` command line: encode, decode, info, init, import-videomae."""
+"""The ``stae`` command line: encode, decode, info, init, import-videomae, serve."""
 
 from __future__ import annotations
 
@@ -205,6 +205,29 @@ def cmd_import_videomae(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from pydantic import ValidationError
+
+    try:
+        if args.service == "encoder":
+            from encoder_service.app import create_app as create_encoder
+            from encoder_service.settings import EncoderSettings
+
+            app = create_encoder(EncoderSettings())
+        else:
+            from decoder_service.app import create_app as create_decoder
+            from decoder_service.settings import DecoderSettings
+
+            app = create_decoder(DecoderSettings())
+    except ValidationError as exc:
+        prefix = f"STAE_{args.service.upper()}_"
+        problems = "; ".join(f"{prefix}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise CLIError(f"bad settings: {problems}") from None
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="stae", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -253,6 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--num-classes", type=int, help="classes of a new head (pre-training checkpoints)")
     imp.add_argument("--seed", type=int, default=RANDOM_SEED)
     imp.set_defaults(func=cmd_import_videomae)
+    srv = sub.add_parser("serve", help="run the encoder or decoder service (settings from STAE_* variables)")
+    srv.add_argument("service", choices=["encoder", "decoder"])
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    srv.set_defaults(func=cmd_serve)
     return p
 
 

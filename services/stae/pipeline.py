@@ -226,30 +226,40 @@ class SemanticDecoder:
         frames = torch.stack([d[0] for d in dense]).to(self.device)  # (N, α, C, H, W)
         masks = torch.stack([d[1] for d in dense]).to(self.device)  # (N, α, 1, H, W)
         indices = torch.from_numpy(np.stack([t.frame_indices for t in tensors])).to(self.device)  # (N, α)
-        start = time.perf_counter()
-        if any(t.beta < 1.0 for t in tensors):
-            frames = self.fr(frames, masks)
-        _sync(self.device)
-        timings["fr"] = _ms(start)
-        start = time.perf_counter()
-        out = self.vit(frames, indices).float()
-        _sync(self.device)
-        timings["vit"] = _ms(start)
+        # bf16 autocast on GPU; float32 on CPU (where bf16 is slower and less exact)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
+            start = time.perf_counter()
+            if any(t.beta < 1.0 for t in tensors):
+                frames = self.fr(frames, masks)
+            _sync(self.device)
+            timings["fr"] = _ms(start)
+            start = time.perf_counter()
+            out = self.vit(frames, indices).float()
+            _sync(self.device)
+            timings["vit"] = _ms(start)
         return out
 
+    def predictions(
+        self, tensors: Sequence[SemanticTensor], top_k: int = 5, timings: dict[str, float] | None = None
+    ) -> list[Prediction]:
+        """Top-k predictions for semantic tensors that share α, in one forward pass."""
+        timings = timings if timings is not None else {}
+        probs = torch.softmax(self.logits(tensors, timings), dim=1).cpu()
+        top = torch.topk(probs, min(top_k, probs.shape[1]), dim=1)
+        return [
+            Prediction(
+                labels=[self.config.label(i) for i in ids],
+                scores=scores,
+                class_ids=ids,
+                frame_indices=t.frame_indices.tolist(),
+                beta=t.beta,
+                timings_ms=dict(timings),
+            )
+            for t, ids, scores in zip(tensors, top.indices.tolist(), top.values.tolist(), strict=True)
+        ]
+
     def predict(self, tensor: SemanticTensor, top_k: int = 5) -> Prediction:
-        timings: dict[str, float] = {}
-        probs = torch.softmax(self.logits([tensor], timings)[0], dim=0).cpu()
-        top = torch.topk(probs, min(top_k, probs.numel()))
-        ids = top.indices.tolist()
-        return Prediction(
-            labels=[self.config.label(i) for i in ids],
-            scores=top.values.tolist(),
-            class_ids=ids,
-            frame_indices=tensor.frame_indices.tolist(),
-            beta=tensor.beta,
-            timings_ms=timings,
-        )
+        return self.predictions([tensor], top_k)[0]
 
     def decode(self, payload: bytes, top_k: int = 5) -> Prediction:
         """Payload bytes -> top-k prediction, with the time of each decoder stage."""

@@ -1,0 +1,1 @@
+"""The camera side: ``POST /recognize`` compresses a clip with FA and SA and offloads it to the decoder."""

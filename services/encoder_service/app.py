@@ -1,0 +1,483 @@
+"""The encoder service (camera side): ``POST /recognize``.
+
+A clip (multipart upload of a video file, or raw uint8 frames as ``application/octet-stream``) is decoded and
+sampled, the controller picks (α, β) and the entropy coder for the camera's measured bandwidth and the request's
+deadline (eq. 5), FA and SA compress it, and the payload goes to the decoder service. The answer carries the
+labels, the decision and why, payload sizes, and every stage's measured time (the paper's eq. 3 terms).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import httpx
+import numpy as np
+from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi.routing import APIRoute
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from pydantic import BaseModel
+from service_common.common import CAMERA_ID, model_source, read_body, request_id, secrets_match
+from starlette.datastructures import UploadFile
+
+from encoder_service.settings import EncoderSettings
+from stae.control.controller import Controller
+from stae.control.estimator import estimate_bps
+from stae.control.policy import LocalOption
+from stae.control.profile import Profile, ServerTimes, build_profile
+from stae.control.store import ControllerStore
+from stae.models.checkpoint import read_checkpoint
+from stae.pipeline import SemanticDecoder, SemanticEncoder
+from stae.video import VideoError, VideoLimits, prepare_frames, read_clip
+
+log = logging.getLogger("stae.encoder")
+
+
+class Label(BaseModel):
+    label: str
+    score: float
+
+
+class Budget(BaseModel):
+    alpha: int
+    beta: float
+    entropy: str
+    frame_indices: list[int]
+    fixed: bool
+
+
+class DecisionInfo(BaseModel):
+    mode: Literal["offload", "local"]
+    reason: str
+    bandwidth_bps: float
+    bandwidth_source: Literal["measured", "prior"]
+    deadline_ms: float
+    predicted_ms: float
+    predicted_accuracy: float
+    accuracy_source: str
+
+
+class PayloadInfo(BaseModel):
+    bytes: int
+    eq1_bytes: int
+    ratio_vs_float32: float
+    ratio_vs_uint8: float
+
+
+class RecognizeResponse(BaseModel):
+    request_id: str
+    camera_id: str
+    top: list[Label]
+    budget: Budget
+    decision: DecisionInfo
+    payload: PayloadInfo
+    timings_ms: dict[str, float]
+    total_ms: float
+    deadline_met: bool
+    model: str
+    trained: bool
+
+
+class CameraState(BaseModel):
+    camera_id: str
+    bandwidth_bps: float | None
+    last_sample_bps: float | None
+    samples: int
+    updated_at: float | None
+
+
+class ControllerState(BaseModel):
+    store: str
+    redis_up: bool
+    redis_error: str | None
+    profile_model: str | None
+    accuracy_source: str | None
+    prior_bandwidth_bps: float
+    local_computing: bool
+    cameras: list[CameraState]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = r = CollectorRegistry()
+        self.requests = Counter("stae_encoder_requests", "Recognize requests by outcome", ["status"], registry=r)
+        self.stage_seconds = Counter("stae_encoder_stage_seconds", "Cumulative time per stage", ["stage"], registry=r)
+        self.payload_bytes = Histogram(
+            "stae_encoder_payload_bytes", "Payload sizes sent", buckets=tuple(2**i for i in range(10, 26)), registry=r
+        )
+        self.bandwidth = Gauge("stae_encoder_bandwidth_bps", "Bandwidth estimate used", ["camera"], registry=r)
+        self.alpha = Histogram("stae_encoder_alpha", "Chosen frame budget", buckets=(1, 2, 4, 8, 16), registry=r)
+        self.beta = Histogram(
+            "stae_encoder_beta", "Chosen spatial budget", buckets=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), registry=r
+        )
+        self.deadline = Counter("stae_encoder_deadline", "Deadline hits and misses", ["outcome"], registry=r)
+        self.mode = Counter("stae_encoder_decisions", "Offload or local computing", ["mode"], registry=r)
+
+
+def _synthetic_clip(frames: int, size: int) -> np.ndarray:
+    """A smooth moving pattern (image-like statistics) to profile the camera when no clip is configured."""
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    out = []
+    for t in range(frames):
+        shift = t / frames
+        r = 128 + 100 * np.sin(6.0 * (x + shift))
+        g = 128 + 100 * np.cos(5.0 * (y - shift))
+        b = 128 + 60 * np.sin(4.0 * (x + y) + 3 * shift)
+        out.append(np.stack([r, g, b], axis=-1))
+    return np.clip(np.stack(out), 0, 255).astype(np.uint8)
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+RECOGNIZE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "a video file as multipart field `file`, or raw uint8 RGB frames (F, H, W, 3) as "
+        "application/octet-stream with their shape in the X-Frame-Shape header (e.g. `32,240,320,3`)",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+def create_app(settings: EncoderSettings | None = None) -> FastAPI:
+    cfg = settings or EncoderSettings()  # secrets come from the environment
+    metrics = Metrics()
+    keys = cfg.keys()
+    limits = VideoLimits(max_frames=cfg.max_clip_frames)
+
+    def load() -> tuple[SemanticEncoder, bool, SemanticDecoder | None]:
+        info, model = model_source(cfg.checkpoint, cfg.model)
+        if info is not None:
+            encoder, trained = SemanticEncoder.from_checkpoint(info), info.trained
+        else:
+            assert model is not None
+            log.warning("no checkpoint configured: %s with RANDOM weights; predictions are meaningless", cfg.model)
+            encoder, trained = SemanticEncoder.from_model(model), False
+        local = None
+        if cfg.local_checkpoint:
+            local = SemanticDecoder.from_checkpoint(read_checkpoint(cfg.local_checkpoint), "cpu")
+        return encoder, trained, local
+
+    async def fetch_profile(app: FastAPI) -> None:
+        """Build the profile once the decoder answers; retry until it does."""
+        controller: Controller = app.state.controller
+        encoder: SemanticEncoder = app.state.encoder
+        while controller.profile is None:
+            try:
+                if cfg.profile_path:
+                    profile = Profile.model_validate_json(Path(cfg.profile_path).read_text())
+                else:
+                    resp = await app.state.client.get("/v1/profile")
+                    resp.raise_for_status()
+                    server = ServerTimes.model_validate(resp.json())
+                    c = encoder.config
+                    if cfg.profile_clip:
+                        frames = await asyncio.to_thread(read_clip, cfg.profile_clip, c.num_frames, c.img_size)
+                    else:
+                        frames = _synthetic_clip(c.num_frames, c.img_size)
+                    profile = await asyncio.to_thread(build_profile, encoder, frames, server, reps=cfg.profile_reps)
+                controller.profile = profile
+                await controller.store.put_profile(profile)
+                if app.state.local is not None:
+                    controller.local = await asyncio.to_thread(_local_option, app.state.local, profile)
+                log.info("controller profile ready (%d budgets, %s)", len(profile.entries), profile.accuracy_source)
+            except (httpx.HTTPError, ValueError) as exc:
+                log.info("waiting for the decoder's profile: %s", exc)
+                await asyncio.sleep(1.0)
+
+    def _local_option(local: SemanticDecoder, profile: Profile) -> LocalOption:
+        c = local.config
+        frames = _synthetic_clip(c.num_frames, c.img_size)
+        enc: SemanticEncoder = app.state.encoder
+        payload = enc.encode(frames, c.num_frames, 1.0, entropy="none").payload
+        local.decode(payload)
+        start = time.perf_counter()
+        local.decode(payload)
+        entry = profile.entry(c.num_frames, 1.0)
+        return LocalOption(entry.accuracy if entry else 0.0, (time.perf_counter() - start) * 1e3)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        encoder, trained, local = await asyncio.to_thread(load)
+        app.state.encoder, app.state.trained, app.state.local = encoder, trained, local
+        app.state.client = httpx.AsyncClient(
+            base_url=cfg.decoder_url,
+            headers={"Authorization": f"Bearer {cfg.decoder_token.get_secret_value()}"},
+            timeout=httpx.Timeout(cfg.decoder_timeout_s, connect=cfg.decoder_connect_timeout_s),
+        )
+        store = ControllerStore(cfg.redis_url or None, timeout_s=cfg.redis_timeout_s, prefix=cfg.redis_prefix)
+        if store.status().backend == "memory":
+            log.warning("no Redis configured: controller state lives in this process only")
+        app.state.controller = Controller(store, prior_bps=cfg.prior_bandwidth_bps, overhead_ms=cfg.overhead_ms)
+        task = asyncio.create_task(fetch_profile(app))
+        yield
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await app.state.client.aclose()
+        await store.close()
+
+    app = FastAPI(
+        title="STAE encoder service",
+        version="0.1.0",
+        description="Camera side of ViT STAE: compresses clips with learned attention and offloads them.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+
+    def authorize(x_api_key: Annotated[str | None, Header()] = None) -> None:
+        if not secrets_match(x_api_key, keys):
+            metrics.requests.labels("unauthorized").inc()
+            raise HTTPException(401, "missing or wrong API key: send it in the X-API-Key header")
+
+    auth = [Depends(authorize)]
+
+    async def read_frames(request: Request, body: bytes, shape: str | None) -> np.ndarray:
+        """Decode the request into (T, S, S, 3) uint8 frames at the model's geometry."""
+        c = request.app.state.encoder.config
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind == "multipart/form-data":
+            data = await _multipart_file(request, body)
+            return await asyncio.to_thread(read_clip, data, c.num_frames, c.img_size, limits)
+        if kind == "application/octet-stream":
+            if not shape:
+                raise HTTPException(400, "raw frames need their shape in the X-Frame-Shape header, e.g. 32,240,320,3")
+            try:
+                dims = tuple(int(d) for d in shape.split(","))
+            except ValueError:
+                raise HTTPException(400, f"X-Frame-Shape {shape!r} is not comma-separated integers") from None
+            if len(dims) != 4 or dims[3] != 3 or min(dims) < 1 or int(np.prod(dims)) != len(body):
+                raise HTTPException(
+                    400, f"X-Frame-Shape {shape!r} must be F,H,W,3 and match the body's {len(body)} bytes"
+                )
+            frames = np.frombuffer(body, dtype=np.uint8).reshape(dims)
+            return await asyncio.to_thread(prepare_frames, frames, c.num_frames, c.img_size, limits)
+        raise HTTPException(415, f"send multipart/form-data (field 'file') or application/octet-stream, not {kind!r}")
+
+    @app.post(
+        "/recognize",
+        dependencies=auth,
+        response_model=RecognizeResponse,
+        openapi_extra=RECOGNIZE_BODY,
+        responses={
+            400: {"description": "malformed request"},
+            401: {"description": "missing or wrong API key"},
+            413: {"description": "upload too large"},
+            422: {"description": "the clip cannot be decoded"},
+            503: {"description": "decoder unavailable or controller not ready; see Retry-After"},
+        },
+    )
+    async def recognize(
+        request: Request,
+        background: BackgroundTasks,
+        camera_id: Annotated[str, Query(description="camera whose uplink is measured")] = "default",
+        deadline_ms: Annotated[float | None, Query(gt=0, le=600_000)] = None,
+        alpha: Annotated[int | None, Query(ge=1, le=64, description="fixed frame budget")] = None,
+        beta: Annotated[float | None, Query(gt=0, le=1, description="fixed spatial budget")] = None,
+        top_k: Annotated[int, Query(ge=1, le=100)] = 5,
+        x_frame_shape: Annotated[str | None, Header(description="F,H,W,3 for raw frames")] = None,
+    ) -> RecognizeResponse:
+        """Recognize the action in a clip: compress on the camera, classify on the edge server."""
+        rid = request_id(request)
+        if not CAMERA_ID.match(camera_id):
+            raise HTTPException(400, "camera_id must be 1-64 characters of letters, digits and _ . : -")
+        if (alpha is None) != (beta is None):
+            raise HTTPException(400, "give both alpha and beta to fix the budget, or neither")
+        body = await read_body(request, cfg.max_upload_bytes)
+        started = time.perf_counter()
+        deadline = deadline_ms or cfg.default_deadline_ms
+        timings: dict[str, float] = {}
+        try:
+            frames = await read_frames(request, body, x_frame_shape)
+        except VideoError as exc:
+            metrics.requests.labels("bad_clip").inc()
+            raise HTTPException(422, f"cannot use this clip: {exc}") from None
+        timings["decode_video"] = (time.perf_counter() - started) * 1e3
+
+        controller: Controller = request.app.state.controller
+        encoder: SemanticEncoder = request.app.state.encoder
+        fixed = (alpha, beta) if alpha is not None and beta is not None else None
+        remaining = deadline - (time.perf_counter() - started) * 1e3
+        try:
+            choice = await controller.decide(camera_id, max(remaining, 0.001), fixed)
+        except RuntimeError as exc:
+            metrics.requests.labels("not_ready").inc()
+            raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from None
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        d = choice.decision
+        timings["controller"] = (time.perf_counter() - started) * 1e3 - timings["decode_video"]
+        metrics.bandwidth.labels(camera_id).set(choice.bandwidth_bps)
+        metrics.mode.labels(d.mode).inc()
+
+        result = await asyncio.to_thread(
+            encoder.encode, frames, d.alpha, d.beta, entropy=d.entropy, quality=cfg.brotli_quality
+        )
+        timings.update(result.timings_ms)
+        if d.mode == "local":
+            local: SemanticDecoder = request.app.state.local
+            pred = await asyncio.to_thread(local.decode, result.payload, top_k)
+            timings.update({"transfer": 0.0, "queue": 0.0, **pred.timings_ms})
+            top = [Label(label=lab, score=s) for lab, s in zip(pred.labels, pred.scores, strict=True)]
+            trained = bool(request.app.state.trained)
+        else:
+            top, trained = await _offload(request, rid, result.payload, top_k, timings)
+            background.add_task(controller.observe, camera_id, len(result.payload), timings["transfer"])
+            metrics.payload_bytes.observe(len(result.payload))
+
+        total = (time.perf_counter() - started) * 1e3
+        met = total <= deadline
+        metrics.deadline.labels("hit" if met else "miss").inc()
+        metrics.alpha.observe(d.alpha)
+        metrics.beta.observe(d.beta)
+        metrics.requests.labels("ok").inc()
+        for stage, ms in timings.items():
+            metrics.stage_seconds.labels(stage).inc(ms / 1e3)
+        profile = controller.profile
+        return RecognizeResponse(
+            request_id=rid,
+            camera_id=camera_id,
+            top=top,
+            budget=Budget(
+                alpha=d.alpha, beta=d.beta, entropy=d.entropy, frame_indices=result.frame_indices, fixed=bool(fixed)
+            ),
+            decision=DecisionInfo(
+                mode=d.mode,
+                reason=d.reason,
+                bandwidth_bps=choice.bandwidth_bps,
+                bandwidth_source=choice.bandwidth_source,
+                deadline_ms=deadline,
+                predicted_ms=round(d.predicted_ms + timings["decode_video"], 3),
+                predicted_accuracy=d.accuracy,
+                accuracy_source=profile.accuracy_source if profile else "",
+            ),
+            payload=PayloadInfo(
+                bytes=result.payload_bytes,
+                eq1_bytes=result.eq1_bytes,
+                ratio_vs_float32=round(result.ratio_float32, 2),
+                ratio_vs_uint8=round(result.ratio_uint8, 2),
+            ),
+            timings_ms={k: round(v, 3) for k, v in timings.items()},
+            total_ms=round(total, 3),
+            deadline_met=met,
+            model=encoder.config.name,
+            trained=trained,
+        )
+
+    async def _offload(
+        request: Request, rid: str, payload: bytes, top_k: int, timings: dict[str, float]
+    ) -> tuple[list[Label], bool]:
+        client: httpx.AsyncClient = request.app.state.client
+        sent = time.perf_counter()
+        try:
+            resp = await client.post(
+                "/v1/infer",
+                content=payload,
+                params={"top_k": top_k},
+                headers={"Content-Type": "application/octet-stream", "X-Request-Id": rid},
+            )
+        except httpx.TransportError as exc:
+            metrics.requests.labels("decoder_unavailable").inc()
+            raise HTTPException(
+                503, f"decoder unavailable ({type(exc).__name__}); retry later", headers={"Retry-After": "2"}
+            ) from None
+        round_trip = (time.perf_counter() - sent) * 1e3
+        if resp.status_code in (503, 504):
+            metrics.requests.labels("decoder_busy").inc()
+            retry = resp.headers.get("Retry-After", "1")
+            raise HTTPException(503, f"decoder busy: {resp.text[:200]}", headers={"Retry-After": retry})
+        if resp.status_code != 200:
+            metrics.requests.labels("decoder_error").inc()
+            raise HTTPException(502, f"decoder answered {resp.status_code}: {resp.text[:300]}")
+        doc = resp.json()
+        server = doc["timings_ms"]
+        timings["transfer"] = max(0.0, round_trip - server["server_total"])
+        for stage in ("queue", "entropy_decode", "fr", "vit"):
+            timings[stage] = server[stage]
+        return [Label(label=t["label"], score=t["score"]) for t in doc["top"]], bool(doc["trained"])
+
+    @app.get("/v1/controller", response_model=ControllerState, dependencies=auth)
+    async def controller_state(request: Request) -> ControllerState:
+        """The controller's state: store health, profile, and every camera's bandwidth estimate."""
+        controller: Controller = request.app.state.controller
+        store = controller.store
+        cameras = []
+        for cam in await store.cameras():
+            st = await store.get(cam)
+            cameras.append(
+                CameraState(
+                    camera_id=cam,
+                    bandwidth_bps=estimate_bps(st, store.estimator),
+                    last_sample_bps=st.last_bps if st else None,
+                    samples=st.samples if st else 0,
+                    updated_at=st.updated_at if st else None,
+                )
+            )
+        status = store.status()
+        profile = controller.profile
+        return ControllerState(
+            store=status.backend,
+            redis_up=status.redis_up,
+            redis_error=status.last_error,
+            profile_model=profile.model if profile else None,
+            accuracy_source=profile.accuracy_source if profile else None,
+            prior_bandwidth_bps=controller.prior_bps,
+            local_computing=controller.local is not None,
+            cameras=cameras,
+        )
+
+    @app.get("/v1/controller/profile", response_model=Profile, dependencies=auth)
+    async def controller_profile(request: Request) -> Profile:
+        """The profile table eq. 5 is solved over."""
+        profile = request.app.state.controller.profile
+        if profile is None:
+            raise HTTPException(503, "no profile yet: waiting for the decoder", headers={"Retry-After": "2"})
+        return profile
+
+    @app.get("/v2/health/live")
+    async def live() -> dict[str, bool]:
+        """The process is up."""
+        return {"live": True}
+
+    @app.get("/v2/health/ready", responses={503: {"description": "models loading or no profile yet"}})
+    async def ready(request: Request, response: Response) -> dict[str, bool]:
+        """Models are loaded and the controller has its profile."""
+        ok = getattr(request.app.state, "controller", None) is not None and request.app.state.controller.profile
+        if not ok:
+            response.status_code = 503
+        return {"ready": bool(ok)}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+async def _multipart_file(request: Request, body: bytes) -> bytes:
+    """The 'file' field of a multipart body already read (and size-checked) into memory."""
+
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise HTTPException(400, "multipart body needs a file field named 'file'")
+    return await upload.read()

@@ -1,0 +1,49 @@
+"""Encoder service settings, from environment variables prefixed ``STAE_ENCODER_``."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from service_common.common import require_secret
+
+
+class EncoderSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STAE_ENCODER_", extra="ignore")
+
+    api_keys: SecretStr = Field(description="comma-separated keys cameras present in the X-API-Key header")
+    decoder_url: str = Field("http://127.0.0.1:8001", description="base URL of the decoder service")
+    decoder_token: SecretStr = Field(description="the decoder's STAE_DECODER_TOKEN")
+    checkpoint: str | None = Field(None, description="checkpoint directory; unset: random weights of `model`")
+    model: str = Field("tiny", description="preset used when no checkpoint is given (must match the decoder)")
+    redis_url: str | None = Field(
+        "redis://127.0.0.1:6379/0", description="controller state; empty: in-process only (one replica)"
+    )
+    redis_timeout_s: float = Field(0.2, gt=0, le=5)
+    redis_prefix: str = Field("stae", pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="namespace of the keys")
+    default_deadline_ms: float = Field(500.0, gt=0)
+    prior_bandwidth_bps: float = Field(10e6, gt=0, description="bandwidth assumed before a camera's first sample")
+    overhead_ms: float = Field(3.0, ge=0, description="per-request HTTP overhead added to every prediction")
+    profile_path: str | None = Field(None, description="profile JSON (stae profile); unset: measured at start-up")
+    profile_clip: str | None = Field(None, description="clip the start-up profile is measured on")
+    profile_reps: int = Field(2, ge=1)
+    local_checkpoint: str | None = Field(None, description="enables local computing with this checkpoint")
+    decoder_timeout_s: float = Field(10.0, gt=0, description="read timeout of a call to the decoder")
+    decoder_connect_timeout_s: float = Field(1.0, gt=0)
+    max_upload_bytes: int = Field(64 * 2**20, ge=1024)
+    max_clip_frames: int = Field(9000, ge=16, description="frames a clip may have (5 minutes at 30 fps)")
+    brotli_quality: int = Field(1, ge=0, le=11)
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys(cls, v: SecretStr) -> SecretStr:
+        for key in v.get_secret_value().split(","):
+            require_secret(SecretStr(key), "STAE_ENCODER_API_KEYS")
+        return v
+
+    @field_validator("decoder_token")
+    @classmethod
+    def _token(cls, v: SecretStr) -> SecretStr:
+        return require_secret(v, "STAE_ENCODER_DECODER_TOKEN")
+
+    def keys(self) -> list[str]:
+        return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]

@@ -1,0 +1,1 @@
+"""What both services share: settings helpers, the model source, health and metrics plumbing."""

@@ -1,0 +1,72 @@
+"""Pieces both FastAPI services use: model loading, secret checks, bounded body reads, request ids."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import uuid
+from typing import Any
+
+import torch
+from fastapi import HTTPException, Request
+from pydantic import SecretStr
+
+from stae.models.checkpoint import CheckpointInfo, read_checkpoint
+from stae.models.registry import build_config
+from stae.models.stae import STAE
+
+PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", "token", "xxx"}
+CAMERA_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def require_secret(value: SecretStr, name: str) -> SecretStr:
+    """Refuse empty or placeholder secrets at start-up, naming the variable to set."""
+    if value.get_secret_value().strip().lower() in PLACEHOLDERS:
+        raise ValueError(f"{name} must be set to a real secret (not empty or a placeholder)")
+    return value
+
+
+def secrets_match(given: str | None, expected: list[str]) -> bool:
+    """Constant-time comparison against every accepted secret."""
+    if not given:
+        return False
+    return any(hmac.compare_digest(given.encode(), e.encode()) for e in expected)
+
+
+def model_source(checkpoint: str | None, model: str, seed: int = 0) -> tuple[CheckpointInfo | None, STAE | None]:
+    """A checkpoint, or (without one) a seeded random model that encoder and decoder build identically."""
+    if checkpoint:
+        return read_checkpoint(checkpoint), None
+    torch.manual_seed(seed)
+    return None, STAE(build_config(model)).eval()
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than ``limit`` bytes (checked on Content-Length and while streaming)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"body exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def request_id(request: Request) -> str:
+    given = request.headers.get("x-request-id", "")
+    return given if re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", given) else uuid.uuid4().hex
+
+
+def octet_stream_body(description: str) -> dict[str, Any]:
+    """OpenAPI description of a raw binary request body."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }

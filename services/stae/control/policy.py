@@ -1,0 +1,97 @@
+"""The paper's eq. 5: the most accurate budget whose predicted completion time meets the deadline.
+
+Predicted completion (eq. 4) = compute (eq. 3, from the profile) + transfer (eq. 2: bytes / bandwidth)
++ a fixed per-request overhead (HTTP, serialisation). Each budget is considered with and without brotli, so
+entropy coding is used only where its time pays for itself (as in the paper's Fig. 5). When nothing meets the
+deadline: local computing if a local model is configured and fits the deadline, else the fastest option
+(the most compressed payload, or local computing when that is faster), reported as a miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from stae import wire
+from stae.control.profile import Profile, ProfileEntry
+
+Mode = Literal["offload", "local"]
+
+
+@dataclass(frozen=True)
+class LocalOption:
+    """Classifying on the camera itself (the paper's 'local computing')."""
+
+    accuracy: float
+    compute_ms: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    mode: Mode
+    alpha: int
+    beta: float
+    entropy: wire.EntropyCoder
+    accuracy: float  # predicted (from the profile)
+    predicted_ms: float  # eq. 4
+    payload_bytes: float  # predicted; 0 for local computing
+    feasible: bool  # predicted_ms <= deadline
+    reason: str
+
+
+def predict_ms(entry: ProfileEntry, entropy: wire.EntropyCoder, bandwidth_bps: float, overhead_ms: float) -> float:
+    return entry.compute_ms(entropy) + entry.payload_bytes(entropy) * 8e3 / bandwidth_bps + overhead_ms
+
+
+def choose(
+    profile: Profile,
+    bandwidth_bps: float,
+    deadline_ms: float,
+    *,
+    overhead_ms: float = 0.0,
+    local: LocalOption | None = None,
+    fixed: tuple[int, float] | None = None,
+) -> Decision:
+    """Solve eq. 5 over the profile. ``fixed`` = (α, β) restricts the choice to that budget (entropy still free)."""
+    if bandwidth_bps <= 0:
+        raise ValueError(f"bandwidth must be positive, got {bandwidth_bps}")
+    entries = list(profile.entries)
+    if fixed is not None:
+        entries = [e for e in entries if e.alpha == fixed[0] and abs(e.beta - fixed[1]) < 1e-6]
+        if not entries:
+            raise ValueError(f"budget alpha={fixed[0]}, beta={fixed[1]} is not in the profile")
+    options = []
+    for e in entries:
+        for coder in ("brotli", "none"):
+            t = predict_ms(e, coder, bandwidth_bps, overhead_ms)
+            options.append(
+                Decision("offload", e.alpha, e.beta, coder, e.accuracy, t, e.payload_bytes(coder), t <= deadline_ms, "")
+            )
+    bw = f"{bandwidth_bps / 1e6:.2f} Mbit/s"
+    feasible = [o for o in options if o.feasible]
+    if feasible:
+        best = max(feasible, key=lambda o: (o.accuracy, -o.predicted_ms))
+        why = "fixed by the request" if fixed else "most accurate budget that meets the deadline (eq. 5)"
+        return replace(
+            best, reason=f"{why}: {best.predicted_ms:.1f} ms predicted at {bw}, deadline {deadline_ms:.0f} ms"
+        )
+    fastest = min(options, key=lambda o: o.predicted_ms)
+    ok = local is not None and local.compute_ms <= deadline_ms
+    if local is not None and fixed is None and (ok or local.compute_ms < fastest.predicted_ms):
+        return Decision(
+            "local",
+            16,
+            1.0,
+            "none",
+            local.accuracy,
+            local.compute_ms,
+            0.0,
+            ok,
+            f"no offload budget meets {deadline_ms:.0f} ms at {bw} (fastest {fastest.predicted_ms:.1f} ms); "
+            f"computing locally ({local.compute_ms:.1f} ms predicted)",
+        )
+    return replace(
+        fastest,
+        reason=f"no budget meets the {deadline_ms:.0f} ms deadline at {bw}: sending the fastest "
+        f"({fastest.predicted_ms:.1f} ms predicted); the deadline will likely be missed",
+    )

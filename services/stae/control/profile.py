@@ -1,0 +1,180 @@
+"""The profile table eq. 5 is solved over: for every budget (α, β), accuracy, payload bytes and stage times.
+
+Stage names are the paper's eq. 3 terms: FA, SA and entropy encoding (EE) on the camera, entropy decoding (ED),
+FR and the ViT on the server. Camera times and payload sizes are measured by the encoder on its own device;
+server times by the decoder on its own (it reports them at ``GET /v1/profile``); accuracy comes from an
+evaluation (``stae eval``) stored in the checkpoint, or, until there is one, from a prior: the paper's Table I
+(HMDB51, ViT-B) interpolated linearly in β between its β = 100% and β = 40% columns. A profile built on the
+prior says so in ``accuracy_source``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterable
+
+import brotli
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from stae import wire
+from stae.pipeline import SemanticDecoder, SemanticEncoder
+from stae.wire import SemanticTensor, kept_pixels
+
+# Paper, Table I: accuracy (%) at β = 100% (ViT_FA) and β = 40% (ViT_STAE), per α. HMDB51, not our data.
+PAPER_TABLE_I = {16: (73.3, 72.6), 8: (71.9, 71.3), 4: (70.8, 70.1), 2: (69.8, 69.1), 1: (68.7, 68.1)}
+PAPER_PRIOR = "paper-prior: HMDB51 accuracies of the paper's Table I, linear in beta between 100% and 40%"
+
+
+def paper_prior_accuracy(alpha: int, beta: float) -> float:
+    """The paper's Table I accuracy for (α, β), as a fraction; α between table rows takes the lower row."""
+    row = max(a for a in PAPER_TABLE_I if a <= alpha)
+    full, forty = PAPER_TABLE_I[row]
+    share = (min(max(beta, 0.4), 1.0) - 0.4) / 0.6
+    return (forty + share * (full - forty)) / 100
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProfileEntry(_Model):
+    alpha: int = Field(ge=1)
+    beta: float = Field(gt=0, le=1)
+    accuracy: float = Field(ge=0, le=1)
+    bytes_brotli: float = Field(gt=0)
+    bytes_none: float = Field(gt=0)
+    fa_ms: float = Field(ge=0)
+    sa_ms: float = Field(ge=0)
+    pack_ms: float = Field(ge=0)  # packing without entropy coding
+    ee_ms: float = Field(ge=0)  # extra time brotli adds on the camera
+    ed_ms: float = Field(ge=0)  # brotli decoding on the server
+    fr_ms: float = Field(ge=0)
+    vit_ms: float = Field(ge=0)
+
+    def payload_bytes(self, entropy: wire.EntropyCoder) -> float:
+        return self.bytes_brotli if entropy == "brotli" else self.bytes_none
+
+    def compute_ms(self, entropy: wire.EntropyCoder) -> float:
+        """Eq. 3: every stage's time except the transfer."""
+        coding = self.ee_ms + self.ed_ms if entropy == "brotli" else 0.0
+        return self.fa_ms + self.sa_ms + self.pack_ms + coding + self.fr_ms + self.vit_ms
+
+
+class Profile(_Model):
+    model: str
+    accuracy_source: str
+    camera_device: str = "unknown"
+    server_device: str = "unknown"
+    entries: tuple[ProfileEntry, ...]
+
+    def entry(self, alpha: int, beta: float) -> ProfileEntry | None:
+        for e in self.entries:
+            if e.alpha == alpha and abs(e.beta - beta) < 1e-6:
+                return e
+        return None
+
+
+class ServerTimes(_Model):
+    """What the decoder measures about itself at warm-up (``GET /v1/profile``)."""
+
+    device: str
+    fr_ms: dict[int, float]  # per α, for β < 100% (FR is skipped at β = 100%)
+    vit_ms: dict[int, float]  # per α
+    brotli_decode_ms_per_mb: float  # entropy decoding time per MB of brotli body
+
+
+def _median_ms(fn: Callable[[], object], reps: int) -> float:
+    fn()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def measure_server(decoder: SemanticDecoder, alphas: Iterable[int], reps: int = 3) -> ServerTimes:
+    """Time FR and the ViT at batch 1 for every α, and brotli decoding throughput."""
+    cfg = decoder.config
+    t, s, c = cfg.num_frames, cfg.img_size, cfg.vit.in_chans
+    rng = np.random.default_rng(0)
+    fr_ms: dict[int, float] = {}
+    vit_ms: dict[int, float] = {}
+    for alpha in alphas:
+        k = kept_pixels(0.5, s, s)
+        mask = np.zeros((alpha, s * s), dtype=bool)
+        mask[:, :k] = True
+        values = rng.integers(0, 256, size=(alpha, k, c), dtype=np.uint8)
+        tensor = SemanticTensor(t, np.arange(alpha, dtype=np.int64), 0.5, mask.reshape(alpha, s, s), values)
+        runs: list[dict[str, float]] = []
+        for _ in range(reps + 1):
+            timings: dict[str, float] = {}
+            decoder.logits([tensor], timings)
+            runs.append(timings)
+        fr_ms[alpha] = statistics.median(r["fr"] for r in runs[1:])
+        vit_ms[alpha] = statistics.median(r["vit"] for r in runs[1:])
+    # Brotli decoding throughput on a smooth (image-like) body of 1 MB.
+    ramp = (np.arange(2**20) // 7 % 256).astype(np.uint8).tobytes()
+    body = brotli.compress(ramp, quality=wire.DEFAULT_BROTLI_QUALITY)
+    per_mb = _median_ms(lambda: brotli.decompress(body), reps)
+    return ServerTimes(device=str(decoder.device), fr_ms=fr_ms, vit_ms=vit_ms, brotli_decode_ms_per_mb=per_mb)
+
+
+def build_profile(
+    encoder: SemanticEncoder,
+    frames: np.ndarray,
+    server: ServerTimes,
+    *,
+    accuracy: dict[str, float] | None = None,
+    camera_device: str = "cpu",
+    reps: int = 3,
+) -> Profile:
+    """Measure the camera side on ``frames`` for every budget of the model and merge the server's times.
+
+    ``accuracy`` maps "α,β" (e.g. "4,0.4") to a fraction; missing budgets fall back to the paper's prior.
+    """
+    cfg = encoder.config
+    entries = []
+    used_prior = False
+    for alpha in cfg.alphas:
+        for beta in cfg.betas:
+            runs = []
+            for _ in range(reps + 1):
+                plain = encoder.encode(frames, alpha, beta, entropy="none")
+                coded = encoder.encode(frames, alpha, beta, entropy="brotli")
+                runs.append((plain, coded))
+            runs = runs[1:]
+            plain, coded = runs[-1]
+            key = f"{alpha},{beta:g}"
+            acc = (accuracy or {}).get(key)
+            if acc is None:
+                used_prior = True
+                acc = paper_prior_accuracy(alpha, beta)
+            pack = statistics.median(p.timings_ms["entropy_encode"] for p, _ in runs)
+            coded_ms = statistics.median(c.timings_ms["entropy_encode"] for _, c in runs)
+            entries.append(
+                ProfileEntry(
+                    alpha=alpha,
+                    beta=beta,
+                    accuracy=acc,
+                    bytes_brotli=coded.payload_bytes,
+                    bytes_none=plain.payload_bytes,
+                    fa_ms=statistics.median(p.timings_ms["fa"] for p, _ in runs),
+                    sa_ms=statistics.median(p.timings_ms["sa"] for p, _ in runs),
+                    pack_ms=pack,
+                    ee_ms=max(0.0, coded_ms - pack),
+                    ed_ms=server.brotli_decode_ms_per_mb * len(plain.payload) / 2**20,
+                    fr_ms=server.fr_ms.get(alpha, 0.0) if beta < 1.0 else 0.0,
+                    vit_ms=server.vit_ms.get(alpha, 0.0),
+                )
+            )
+    source = PAPER_PRIOR if used_prior else "measured: stae eval results stored in the checkpoint"
+    return Profile(
+        model=cfg.name,
+        accuracy_source=source,
+        camera_device=camera_device,
+        server_device=server.device,
+        entries=tuple(entries),
+    )

@@ -1,0 +1,241 @@
+"""End to end: real uvicorn processes on loopback, a real redis-server, real clips, real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import httpx
+import numpy as np
+import pytest
+import torch
+from helpers import API_KEY, TOKEN, RedisServer, Service, decoder_env, encoder_env
+from prometheus_client.parser import text_string_to_metric_families
+
+from stae.models import STAE, build_config
+from stae.pipeline import SemanticEncoder
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not RedisServer.available(), reason="redis-server is not installed (.ci/run installs it)"),
+]
+KEY = {"X-API-Key": API_KEY}
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def decoder() -> Iterator[Service]:
+    with Service("decoder", decoder_env(STAE_DECODER_MAX_DELAY_MS="30", STAE_DECODER_MAX_BATCH="16")) as svc:
+        yield svc
+
+
+@pytest.fixture(scope="module")
+def encoder(decoder: Service, redis_server: RedisServer) -> Iterator[Service]:
+    env = encoder_env(decoder.url, redis_server.url, STAE_ENCODER_MAX_UPLOAD_BYTES=str(4 * 2**20))
+    with Service("encoder", env) as svc:
+        yield svc
+
+
+def metric(text: str, name: str) -> float:
+    """The value of an unlabelled sample in Prometheus text format."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name:
+                return float(sample.value)
+    raise KeyError(name)
+
+
+def recognize(svc: Service, clip: Path, timeout: float = 60.0, **params: object) -> httpx.Response:
+    with clip.open("rb") as f:
+        return httpx.post(
+            f"{svc.url}/recognize", files={"file": (clip.name, f)}, params=params, headers=KEY, timeout=timeout
+        )
+
+
+def test_recognize_a_real_clip(encoder: Service, clips: list[Path]) -> None:
+    resp = recognize(encoder, clips[0], camera_id="cam-e2e", deadline_ms=5000)
+    assert resp.status_code == 200, resp.text
+    doc = resp.json()
+    assert len(doc["top"]) == 5 and doc["top"][0]["score"] >= doc["top"][-1]["score"]
+    assert doc["budget"]["alpha"] == len(doc["budget"]["frame_indices"])
+    assert doc["decision"]["mode"] == "offload" and doc["decision"]["bandwidth_source"] == "prior"
+    assert "paper-prior" in doc["decision"]["accuracy_source"]
+    eq3 = {"fa", "sa", "entropy_encode", "transfer", "entropy_decode", "fr", "vit", "queue", "decode_video"}
+    assert eq3 <= set(doc["timings_ms"])
+    assert doc["payload"]["bytes"] > 0 and doc["payload"]["ratio_vs_float32"] > 1
+    assert doc["trained"] is False and doc["deadline_met"] is True
+    # The transfer was measured: the camera now has a bandwidth sample and the next decision uses it.
+    for _ in range(50):
+        state = httpx.get(f"{encoder.url}/v1/controller", headers=KEY).json()
+        if any(c["camera_id"] == "cam-e2e" and c["samples"] >= 1 for c in state["cameras"]):
+            break
+        time.sleep(0.1)
+    assert state["store"] == "redis" and state["redis_up"] is True
+    again = recognize(encoder, clips[1], camera_id="cam-e2e", deadline_ms=5000).json()
+    assert again["decision"]["bandwidth_source"] == "measured"
+
+
+def test_raw_frames_are_accepted(encoder: Service, clips: list[Path]) -> None:
+    with av.open(str(clips[0])) as c:
+        decoded = zip(range(20), c.decode(video=0), strict=False)
+        frames = np.stack([f.to_ndarray(format="rgb24", width=170, height=128) for _, f in decoded])
+    resp = httpx.post(
+        f"{encoder.url}/recognize",
+        content=frames.tobytes(),
+        headers={**KEY, "Content-Type": "application/octet-stream", "X-Frame-Shape": ",".join(map(str, frames.shape))},
+        timeout=60,
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["budget"]["alpha"] >= 1
+
+
+def test_fixed_budget_and_an_impossible_deadline(encoder: Service, clips: list[Path]) -> None:
+    doc = recognize(encoder, clips[0], alpha=2, beta=0.5, camera_id="cam-fixed").json()
+    assert (doc["budget"]["alpha"], doc["budget"]["beta"], doc["budget"]["fixed"]) == (2, 0.5, True)
+    assert len(doc["budget"]["frame_indices"]) == 2
+    doc = recognize(encoder, clips[0], deadline_ms=1, camera_id="cam-fast").json()
+    assert doc["deadline_met"] is False and "no budget meets" in doc["decision"]["reason"]
+
+
+def test_api_key_is_required(encoder: Service, clips: list[Path]) -> None:
+    with clips[0].open("rb") as f:
+        files = {"file": (clips[0].name, f.read())}
+    assert httpx.post(f"{encoder.url}/recognize", files=files, timeout=30).status_code == 401
+    wrong = httpx.post(f"{encoder.url}/recognize", files=files, headers={"X-API-Key": "nope"}, timeout=30)
+    assert wrong.status_code == 401 and "API key" in wrong.json()["detail"]
+    assert httpx.get(f"{encoder.url}/v1/controller").status_code == 401
+    assert httpx.get(f"{encoder.url}/v1/controller", headers={"X-API-Key": "second-camera-key"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "message"),
+    [
+        ({"files": {"file": ("x.mp4", b"not a video at all" * 100)}}, 422, "cannot use this clip"),
+        ({"files": {"other": ("x.mp4", b"abc")}}, 400, "field named 'file'"),
+        ({"content": b"hello", "headers": {"Content-Type": "text/plain"}}, 415, "multipart/form-data"),
+        ({"content": b"\0" * 300, "headers": {"Content-Type": "application/octet-stream"}}, 400, "X-Frame-Shape"),
+        (
+            {
+                "content": b"\0" * 300,
+                "headers": {"Content-Type": "application/octet-stream", "X-Frame-Shape": "2,5,5,3"},
+            },
+            400,
+            "match the body",
+        ),
+        ({"files": {"file": ("x.mp4", b"\0" * (5 * 2**20))}}, 413, "exceeds the limit"),
+        ({"files": {"file": ("x.mp4", b"abc")}, "params": {"alpha": 2}}, 400, "both alpha and beta"),
+        ({"files": {"file": ("x.mp4", b"abc")}, "params": {"camera_id": "bad id!"}}, 400, "camera_id"),
+        ({"files": {"file": ("x.mp4", b"abc")}, "params": {"beta": 1.5, "alpha": 2}}, 422, "beta"),
+    ],
+    ids=["garbage", "no-file", "content-type", "no-shape", "shape", "too-large", "alpha-only", "camera", "beta"],
+)
+def test_bad_uploads_get_clear_4xx(encoder: Service, kwargs: dict, status: int, message: str) -> None:  # type: ignore[type-arg]
+    headers = {**KEY, **kwargs.pop("headers", {})}
+    resp = httpx.post(f"{encoder.url}/recognize", headers=headers, timeout=30, **kwargs)
+    assert resp.status_code == status, resp.text
+    assert message in resp.text
+
+
+def _payloads(n: int) -> list[bytes]:
+    """Payloads from the same seeded random tiny model the services build without a checkpoint."""
+    torch.manual_seed(0)
+    encoder = SemanticEncoder.from_model(STAE(build_config("tiny")))
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, size=(16, 64, 64, 3), dtype=np.uint8)
+    return [encoder.encode(frames, 4, 0.5).payload for _ in range(n)]
+
+
+async def _post_all(url: str, payloads: list[bytes], headers: dict[str, str]) -> list[httpx.Response]:
+    async with httpx.AsyncClient(timeout=60) as client:
+        return await asyncio.gather(*(client.post(url, content=p, headers=headers) for p in payloads))
+
+
+def test_decoder_batches_concurrent_requests(decoder: Service) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/octet-stream"}
+    responses = asyncio.run(_post_all(f"{decoder.url}/v1/infer", _payloads(16), auth))
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
+    sizes = [r.json()["batch_size"] for r in responses]
+    assert max(sizes) > 1, sizes
+    metrics = httpx.get(f"{decoder.url}/metrics").text
+    assert metric(metrics, "stae_decoder_exec_count_total") < metric(metrics, "stae_decoder_inference_count_total")
+
+
+def test_decoder_refuses_bad_payloads_and_tokens(decoder: Service) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/octet-stream"}
+    bad = httpx.post(f"{decoder.url}/v1/infer", content=b"STAE" + b"\0" * 100, headers=auth)
+    assert bad.status_code == 400 and "bad payload" in bad.json()["detail"]
+    assert httpx.post(f"{decoder.url}/v1/infer", content=_payloads(1)[0]).status_code == 401
+    meta = httpx.get(f"{decoder.url}/v2/models/stae").json()
+    assert meta["input"] == {"frames": 16, "channels": 3, "height": 64, "width": 64} and meta["trained"] is False
+    assert httpx.get(f"{decoder.url}/v2/health/live").json() == {"live": True}
+
+
+def test_full_queue_answers_503_with_retry_after() -> None:
+    env = decoder_env(STAE_DECODER_MAX_QUEUE="1", STAE_DECODER_MAX_BATCH="1")
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/octet-stream"}
+    with Service("decoder", env) as small:
+        responses = asyncio.run(_post_all(f"{small.url}/v1/infer", _payloads(24), auth))
+    codes = [r.status_code for r in responses]
+    assert 200 in codes and 503 in codes, codes
+    assert all(r.headers.get("retry-after") for r in responses if r.status_code == 503)
+
+
+def test_redis_outage_does_not_fail_requests(decoder: Service, clips: list[Path]) -> None:
+    redis = RedisServer().start()
+    try:
+        with Service("encoder", encoder_env(decoder.url, redis.url)) as enc:
+            assert recognize(enc, clips[0], camera_id="cam-r").status_code == 200
+            redis.stop()
+            for _ in range(3):
+                start = time.monotonic()
+                resp = recognize(enc, clips[0], camera_id="cam-r")
+                assert resp.status_code == 200, resp.text
+                assert time.monotonic() - start < 3.0
+            state = httpx.get(f"{enc.url}/v1/controller", headers=KEY).json()
+            assert state["redis_up"] is False and state["redis_error"]
+            during = next(c for c in state["cameras"] if c["camera_id"] == "cam-r")["samples"]
+            assert during >= 3  # samples kept in process while Redis was down
+            redis.start()
+            time.sleep(1.2)  # the store retries Redis after 1 s
+            assert recognize(enc, clips[0], camera_id="cam-r").status_code == 200
+            time.sleep(0.3)
+            state = httpx.get(f"{enc.url}/v1/controller", headers=KEY).json()
+            assert state["redis_up"] is True
+            after = next(c for c in state["cameras"] if c["camera_id"] == "cam-r")["samples"]
+            assert after > during  # the outage's samples were carried over, not lost
+    finally:
+        redis.stop()
+
+
+def test_decoder_down_gives_a_quick_503(redis_server: RedisServer, clips: list[Path]) -> None:
+    with Service("decoder", decoder_env()) as dec, Service("encoder", encoder_env(dec.url, redis_server.url)) as enc:
+        assert recognize(enc, clips[0]).status_code == 200
+        dec.stop()
+        start = time.monotonic()
+        resp = recognize(enc, clips[0], timeout=10)
+        assert resp.status_code == 503 and resp.headers["retry-after"]
+        assert "decoder unavailable" in resp.json()["detail"]
+        assert time.monotonic() - start < 3.0
+
+
+def test_metrics_are_exposed(encoder: Service, clips: list[Path]) -> None:
+    recognize(encoder, clips[0], camera_id="cam-m")
+    text = httpx.get(f"{encoder.url}/metrics").text
+    for name in (
+        "stae_encoder_requests_total",
+        "stae_encoder_bandwidth_bps",
+        "stae_encoder_deadline_total",
+        "stae_encoder_payload_bytes_bucket",
+        "stae_encoder_alpha_bucket",
+        "stae_encoder_stage_seconds",
+    ):
+        assert name in text, name
