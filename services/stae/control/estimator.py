@@ -1,55 +1,52 @@
 """Uplink bandwidth estimation from the camera's own offloads.
 
 Every offload yields a sample: payload bits over the transfer time (round trip minus the decoder's reported
-processing time). The estimate follows adaptive-streaming practice (dash.js, hls.js): two exponentially
-weighted moving averages, a fast one that reacts to drops and a slow one that ignores spikes, and the estimate
-is the smaller of the two times a safety factor. Half-lives are counted in samples, because a request/response
-camera has no steady download to weigh by duration. Early samples are bias-corrected (the averages start at
-zero with zero weight), so the very first sample is already a usable estimate.
+processing time). The estimate combines two estimators from adaptive streaming practice and takes the more
+cautious one, times a safety factor:
+
+* the harmonic mean of the last ``window`` samples (MPC): one spike barely moves it, and after ``window``
+  samples at a new steady rate it equals that rate exactly;
+* a fast exponentially weighted average (half-life in samples, bias-corrected so the first sample counts in
+  full): it follows a sudden drop within a few samples, before the harmonic mean has seen enough of it.
+
+Half-lives count samples, not seconds, because a request/response camera has no steady download to weigh by
+duration. The same update is implemented in Python (in-process state) and in Lua (``store.py``, atomic in
+Redis); a test checks that the two agree.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class EstimatorConfig:
+    window: int = 5  # samples in the harmonic mean
     fast_half_life: float = 1.0  # samples
-    slow_half_life: float = 5.0  # samples
     safety: float = 0.9
     min_transfer_ms: float = 0.05  # shorter transfers say nothing about bandwidth: ignored
     min_bytes: int = 1
+
+    @property
+    def decay(self) -> float:
+        """Weight of the old fast average at each new sample."""
+        return 0.5 ** (1.0 / self.fast_half_life)
 
 
 @dataclass(frozen=True)
 class BandwidthState:
     """What the controller keeps per camera (in Redis, mirrored in process)."""
 
-    fast: float = 0.0  # bias-uncorrected EWMA of bits per second
-    slow: float = 0.0
-    fast_weight: float = 0.0  # 1 - decay^n: the share of the EWMA that is data, for bias correction
-    slow_weight: float = 0.0
+    fast: float = 0.0  # EWMA of bits per second, not bias-corrected
+    fast_weight: float = 0.0  # 1 - decay^n: the share of ``fast`` that is data
     samples: int = 0
-    last_bps: float = 0.0
+    recent: tuple[float, ...] = ()  # the last ``window`` samples, newest first
     updated_at: float = 0.0  # unix time of the last sample
 
-    def to_fields(self) -> dict[str, str]:
-        return {k: repr(v) for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_fields(cls, fields: Mapping[bytes | str, bytes | str]) -> BandwidthState:
-        known = cls.__dataclass_fields__
-        text = {_text(k): _text(v) for k, v in fields.items()}
-        values = {k: float(v) for k, v in text.items() if k in known}
-        values["samples"] = int(values.get("samples", 0))
-        return cls(**values)  # type: ignore[arg-type]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    @property
+    def last_bps(self) -> float | None:
+        return self.recent[0] if self.recent else None
 
 
 def sample_bps(payload_bytes: int, transfer_ms: float, cfg: EstimatorConfig) -> float | None:
@@ -60,22 +57,20 @@ def sample_bps(payload_bytes: int, transfer_ms: float, cfg: EstimatorConfig) -> 
 
 
 def update(state: BandwidthState, bps: float, now: float, cfg: EstimatorConfig) -> BandwidthState:
-    """Fold one sample into the state."""
-    df = 0.5 ** (1.0 / cfg.fast_half_life)
-    ds = 0.5 ** (1.0 / cfg.slow_half_life)
+    """Fold one sample into the state (``store.py`` holds the same update in Lua)."""
+    d = cfg.decay
     return BandwidthState(
-        fast=df * state.fast + (1 - df) * bps,
-        slow=ds * state.slow + (1 - ds) * bps,
-        fast_weight=df * state.fast_weight + (1 - df),
-        slow_weight=ds * state.slow_weight + (1 - ds),
+        fast=d * state.fast + (1 - d) * bps,
+        fast_weight=d * state.fast_weight + (1 - d),
         samples=state.samples + 1,
-        last_bps=bps,
+        recent=((bps, *state.recent))[: cfg.window],
         updated_at=now,
     )
 
 
 def estimate_bps(state: BandwidthState | None, cfg: EstimatorConfig) -> float | None:
-    """The bandwidth to plan with: min(fast, slow) bias-corrected, times the safety factor; None if no data."""
-    if state is None or state.samples == 0 or state.fast_weight <= 0 or state.slow_weight <= 0:
+    """The bandwidth to plan with, or None before the first sample."""
+    if state is None or not state.recent or state.fast_weight <= 0:
         return None
-    return cfg.safety * min(state.fast / state.fast_weight, state.slow / state.slow_weight)
+    harmonic = len(state.recent) / sum(1.0 / s for s in state.recent)
+    return cfg.safety * min(harmonic, state.fast / state.fast_weight)

@@ -1,8 +1,8 @@
 """Where the controller keeps its state: Redis, shared by every encoder replica, mirrored in process.
 
-Per camera, a hash ``{prefix}:bw:{camera}`` holds the estimator state; it is updated with an optimistic
-transaction (WATCH / MULTI / EXEC, retried on conflict), so replicas never lose each other's samples. The
-profile table lives at ``{prefix}:profile:{model}`` as JSON.
+Per camera, a hash ``{prefix}:bw:{camera}`` holds the estimator state; a Lua script applies each sample
+atomically in one round trip (the same update as ``estimator.update``), so replicas never lose each other's
+samples. The profile table lives at ``{prefix}:profile:{model}`` as JSON.
 
 Redis going away never fails a request: calls use short timeouts and no retries, a failure marks Redis down
 for ``retry_after_s`` (no call is attempted meanwhile), and the in-process mirror keeps serving and learning.
@@ -14,17 +14,68 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError, WatchError
+from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from stae.control.estimator import BandwidthState, EstimatorConfig, estimate_bps, sample_bps, update
 from stae.control.profile import Profile
 
 log = logging.getLogger(__name__)
+
+_FIELDS = ("fast", "fast_weight", "samples", "recent", "updated_at")
+
+# estimator.update, atomically in Redis. ARGV: bps, now, decay, window, ttl, camera, then the caller's own state
+# (updated_at, fast, fast_weight, samples, recent), used as the base when it is newer than Redis's (samples
+# taken in process while Redis was away are carried over, not lost).
+_UPDATE_LUA = """
+local bps, now, d = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local window, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
+local cur = redis.call('HMGET', KEYS[1], 'fast', 'fast_weight', 'samples', 'recent', 'updated_at')
+local fast, weight, n = tonumber(cur[1]) or 0, tonumber(cur[2]) or 0, tonumber(cur[3]) or 0
+local recent, at = cur[4] or '', tonumber(cur[5]) or 0
+if tonumber(ARGV[7]) > at then
+  fast, weight, n, recent = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+end
+local function f(x) return string.format('%.17g', x) end
+fast = d * fast + (1 - d) * bps
+weight = d * weight + (1 - d)
+n = n + 1
+local items = {f(bps)}
+for v in string.gmatch(recent, '[^,]+') do
+  if #items >= window then break end
+  items[#items + 1] = v
+end
+recent = table.concat(items, ',')
+redis.call('HSET', KEYS[1], 'fast', f(fast), 'fast_weight', f(weight), 'samples', n, 'recent', recent,
+           'updated_at', f(now))
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('SADD', KEYS[2], ARGV[6])
+return {f(fast), f(weight), tostring(n), recent, f(now)}
+"""
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _csv(values: tuple[float, ...]) -> str:
+    return ",".join(repr(v) for v in values)
+
+
+def _state(raw: Mapping[bytes | str, bytes | str]) -> BandwidthState:
+    fields = {_text(k): _text(v) for k, v in raw.items()}
+    return BandwidthState(
+        fast=float(fields.get("fast", 0.0)),
+        fast_weight=float(fields.get("fast_weight", 0.0)),
+        samples=int(float(fields.get("samples", 0))),
+        recent=tuple(float(v) for v in fields.get("recent", "").split(",") if v),
+        updated_at=float(fields.get("updated_at", 0.0)),
+    )
 
 
 @dataclass(frozen=True)
@@ -61,6 +112,7 @@ class ControllerStore:
                 retry=Retry(NoBackoff(), 0),
                 decode_responses=True,
             )
+            self._update_script = self._redis.register_script(_UPDATE_LUA)
 
     def _key(self, camera: str) -> str:
         return f"{self.prefix}:bw:{camera}"
@@ -92,7 +144,7 @@ class ControllerStore:
             try:
                 fields = await redis.hgetall(self._key(camera))
                 self._recovered()
-                remote = BandwidthState.from_fields(fields) if fields else None
+                remote = _state(fields) if fields else None
                 state = self._newer(camera, remote)
                 if state is not None:
                     self._mirror[camera] = state
@@ -124,23 +176,11 @@ class ControllerStore:
         return state
 
     async def _record_redis(self, redis: Redis, camera: str, bps: float, now: float) -> BandwidthState:
-        key = self._key(camera)
-        for _ in range(5):
-            async with redis.pipeline(transaction=True) as pipe:
-                try:
-                    await pipe.watch(key)
-                    fields = await pipe.hgetall(key)
-                    base = self._newer(camera, BandwidthState.from_fields(fields) if fields else None)
-                    state = update(base or BandwidthState(), bps, now, self.estimator)
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.hset(key, mapping=dict(state.to_fields()))  # type: ignore[arg-type]
-                    pipe.expire(key, self.ttl_s)
-                    pipe.sadd(f"{self.prefix}:cameras", camera)
-                    await pipe.execute()
-                    return state
-                except WatchError:
-                    continue  # another replica updated this camera meanwhile: read again
-        raise RedisError(f"could not update {key}: too much contention")
+        base = self._mirror.get(camera) or BandwidthState()
+        args: list[str | float | int] = [bps, now, self.estimator.decay, self.estimator.window, self.ttl_s, camera]
+        args += [base.updated_at, base.fast, base.fast_weight, base.samples, _csv(base.recent)]
+        out = await self._update_script(keys=[self._key(camera), f"{self.prefix}:cameras"], args=args, client=redis)
+        return _state(dict(zip(_FIELDS, out, strict=True)))
 
     async def cameras(self) -> list[str]:
         redis = self._available()

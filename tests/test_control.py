@@ -1,0 +1,235 @@
+"""The controller: estimator edge cases, eq. 5 policy, and the Redis store (real Redis) with its fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import redis as redis_lib
+
+from stae.control.controller import Controller
+from stae.control.estimator import BandwidthState, EstimatorConfig, estimate_bps, sample_bps, update
+from stae.control.policy import LocalOption, choose, predict_ms
+from stae.control.profile import PAPER_TABLE_I, Profile, ProfileEntry, paper_prior_accuracy
+from stae.control.store import ControllerStore
+
+CFG = EstimatorConfig()
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def feed(samples: list[float], state: BandwidthState | None = None) -> BandwidthState:
+    state = state or BandwidthState()
+    for i, bps in enumerate(samples):
+        state = update(state, bps, float(i), CFG)
+    return state
+
+
+# --- estimator -------------------------------------------------------------------------------------------
+
+
+def test_no_samples_means_no_estimate() -> None:
+    assert estimate_bps(None, CFG) is None
+    assert estimate_bps(BandwidthState(), CFG) is None
+
+
+def test_first_sample_is_already_an_estimate() -> None:
+    assert estimate_bps(feed([8e6]), CFG) == pytest.approx(0.9 * 8e6)
+
+
+def test_zero_time_and_empty_transfers_are_ignored() -> None:
+    assert sample_bps(1000, 0.0, CFG) is None
+    assert sample_bps(1000, -3.0, CFG) is None
+    assert sample_bps(1000, float("nan"), CFG) is None
+    assert sample_bps(0, 10.0, CFG) is None
+    assert sample_bps(1000, 8.0, CFG) == pytest.approx(1e6)
+
+
+def test_steady_rate_converges() -> None:
+    assert estimate_bps(feed([20e6] * 5), CFG) == pytest.approx(0.9 * 20e6)
+
+
+def test_sudden_drop_to_a_tenth_is_followed_fast() -> None:
+    state = feed([50e6] * 20)
+    after = [estimate_bps(state := update(state, 5e6, 0.0, CFG), CFG) for _ in range(5)]
+    assert after[0] is not None and after[0] < 0.9 * 50e6 / 2  # one sample halves the estimate at least
+    assert after[2] is not None and after[2] < 0.9 * 5e6 * 2  # within 2x after three
+    assert after[4] == pytest.approx(0.9 * 5e6)  # exact once the window holds only the new rate
+
+
+def test_a_spike_is_not_chased() -> None:
+    state = feed([10e6] * 20 + [200e6])
+    est = estimate_bps(state, CFG)
+    assert est is not None and est < 0.9 * 10e6 * 1.3  # the harmonic mean barely moves
+
+
+def test_a_step_up_is_reached_after_a_window() -> None:
+    state = feed([5e6] * 20 + [50e6] * 5)
+    assert estimate_bps(state, CFG) == pytest.approx(0.9 * 50e6, rel=0.05)
+
+
+# --- policy (eq. 5) --------------------------------------------------------------------------------------
+
+
+def entry(alpha: int, beta: float, *, nbytes: float, acc: float, ee: float = 2.0) -> ProfileEntry:
+    return ProfileEntry(
+        alpha=alpha,
+        beta=beta,
+        accuracy=acc,
+        bytes_brotli=nbytes / 2,
+        bytes_none=nbytes,
+        fa_ms=1.0,
+        sa_ms=1.0,
+        pack_ms=1.0,
+        ee_ms=ee,
+        ed_ms=1.0,
+        fr_ms=5.0 if beta < 1 else 0.0,
+        vit_ms=10.0,
+    )
+
+
+PROFILE = Profile(
+    model="test",
+    accuracy_source="test",
+    entries=(
+        entry(16, 1.0, nbytes=2_000_000, acc=0.80),
+        entry(16, 0.4, nbytes=800_000, acc=0.78),
+        entry(4, 1.0, nbytes=500_000, acc=0.75),
+        entry(1, 0.4, nbytes=50_000, acc=0.70),
+    ),
+)
+
+
+def test_fast_link_picks_the_most_accurate_budget() -> None:
+    d = choose(PROFILE, 1e9, 200)
+    assert (d.alpha, d.beta, d.feasible) == (16, 1.0, True)
+    assert d.predicted_ms == pytest.approx(predict_ms(PROFILE.entries[0], d.entropy, 1e9, 0.0))
+
+
+def test_slower_link_trades_accuracy_for_time() -> None:
+    d = choose(PROFILE, 20e6, 200)  # α=16, β=100%: 1 MB (brotli) would take 400 ms
+    assert d.feasible and d.predicted_ms <= 200
+    assert (d.alpha, d.beta) == (16, 0.4)  # 400 kB brotli: 160 ms + 21 ms compute, and more accurate than α=4
+    d = choose(PROFILE, 10e6, 200)  # now only α=4 (250 kB: 200 ms) ... or less fits
+    assert (d.alpha, d.beta) == (1, 0.4)
+
+
+def test_entropy_coding_only_when_it_pays() -> None:
+    assert choose(PROFILE, 10e6, 1000).entropy == "brotli"  # slow link: halving the bytes saves far more
+    assert choose(PROFILE, 100e9, 1000).entropy == "none"  # fast link: brotli's 3 ms cost more than they save
+
+
+def test_no_budget_meets_the_deadline() -> None:
+    d = choose(PROFILE, 1e6, 10)
+    assert not d.feasible and (d.alpha, d.beta) == (1, 0.4)  # the fastest option, reported as a miss
+    assert "no budget meets" in d.reason
+
+
+def test_local_computing_when_the_link_is_too_slow() -> None:
+    d = choose(PROFILE, 1e5, 100, local=LocalOption(accuracy=0.80, compute_ms=60))
+    assert d.mode == "local" and d.feasible
+    d = choose(PROFILE, 1e9, 100, local=LocalOption(accuracy=0.80, compute_ms=60))
+    assert d.mode == "offload"  # offloading meets the deadline: eq. 5 prefers it at equal accuracy
+
+
+def test_fixed_budget() -> None:
+    d = choose(PROFILE, 1e6, 10, fixed=(16, 0.4))
+    assert (d.alpha, d.beta, d.feasible) == (16, 0.4, False)
+    with pytest.raises(ValueError, match="not in the profile"):
+        choose(PROFILE, 1e6, 10, fixed=(3, 0.3))
+    with pytest.raises(ValueError, match="positive"):
+        choose(PROFILE, 0, 10)
+
+
+def test_paper_prior_matches_table_i() -> None:
+    for alpha, (full, forty) in PAPER_TABLE_I.items():
+        assert paper_prior_accuracy(alpha, 1.0) == pytest.approx(full / 100)
+        assert paper_prior_accuracy(alpha, 0.4) == pytest.approx(forty / 100)
+    assert paper_prior_accuracy(16, 0.7) == pytest.approx((72.6 + 73.3) / 200)
+
+
+# --- store: real Redis, atomic updates, fail-fast fallback -----------------------------------------------
+
+
+def _redis_or_skip() -> None:
+    try:
+        redis_lib.Redis.from_url(REDIS_URL, socket_timeout=0.5).ping()
+    except redis_lib.RedisError:
+        pytest.skip("no Redis answers on 127.0.0.1:6379 (.ci/run starts one)")
+
+
+def test_replicas_share_samples_atomically() -> None:
+    _redis_or_skip()
+    prefix = f"stae-test-{time.time_ns()}"
+
+    async def run() -> tuple[int, float | None]:
+        stores = [ControllerStore(REDIS_URL, prefix=prefix) for _ in range(4)]
+        await asyncio.gather(*(s.record("cam", 125_000, 10.0) for s in stores for _ in range(10)))
+        fresh = ControllerStore(REDIS_URL, prefix=prefix)  # a replica that saw none of them
+        state = await fresh.get("cam")
+        est = await fresh.estimate("cam")
+        for s in [*stores, fresh]:
+            await s.close()
+        return (state.samples if state else 0), est
+
+    samples, est = asyncio.run(run())
+    assert samples == 40  # no update lost to a race between replicas
+    assert est == pytest.approx(0.9 * 1e8)  # 125 kB in 10 ms = 100 Mbit/s
+
+
+def test_lua_update_equals_the_python_update() -> None:
+    _redis_or_skip()
+    samples = [3e6, 8.5e6, 1.25e6, 40e6, 7e6, 7e6, 0.5e6]
+
+    async def run() -> BandwidthState | None:
+        store = ControllerStore(REDIS_URL, prefix=f"stae-test-{time.time_ns()}")
+        for bps in samples:
+            await store.record("cam", int(bps / 8 / 1000), 1.0)  # 1 ms transfers: bytes * 8 / 1e-3 = bps
+        store._mirror.clear()  # read back what Redis holds, not the mirror
+        state = await store.get("cam")
+        await store.close()
+        return state
+
+    remote = asyncio.run(run())
+    local = BandwidthState()
+    for bps in samples:
+        local = update(local, int(bps / 8 / 1000) * 8 / 1e-3, 0.0, CFG)
+    assert remote is not None
+    assert remote.recent == local.recent and remote.samples == local.samples
+    assert remote.fast == local.fast and remote.fast_weight == local.fast_weight
+
+
+def test_unreachable_redis_fails_fast_and_keeps_learning() -> None:
+    async def run() -> tuple[float, float | None, bool]:
+        store = ControllerStore("redis://127.0.0.1:1/0", timeout_s=0.1)  # nothing listens on port 1
+        start = time.perf_counter()
+        for _ in range(20):
+            await store.record("cam", 125_000, 10.0)
+            await store.estimate("cam")
+        elapsed = time.perf_counter() - start
+        up = store.status().redis_up
+        est = await store.estimate("cam")
+        await store.close()
+        return elapsed, est, up
+
+    elapsed, est, up = asyncio.run(run())
+    assert elapsed < 0.5  # one failed connect, then the store stops trying for a second
+    assert up is False and est == pytest.approx(0.9 * 1e8)
+
+
+def test_memory_only_store_and_controller() -> None:
+    async def run() -> tuple[str, str, str]:
+        store = ControllerStore(None)
+        controller = Controller(store, PROFILE, prior_bps=1e9)
+        first = await controller.decide("cam", 200)
+        await controller.observe("cam", 1_000_000, 400.0)  # 20 Mbit/s measured
+        second = await controller.decide("cam", 200)
+        return first.bandwidth_source, second.bandwidth_source, store.status().backend
+
+    first, second, backend = asyncio.run(run())
+    assert (first, second, backend) == ("prior", "measured", "memory")
+
+
+def test_controller_without_profile_says_so() -> None:
+    with pytest.raises(RuntimeError, match="no profile"):
+        asyncio.run(Controller(ControllerStore(None)).decide("cam", 100))
