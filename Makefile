@@ -32,10 +32,9 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(PY) bench/encoder.py --json bench/results/encoder-cpu.json --markdown bench/results/encoder-cpu.md
 
-# Until the services land, the main job is a round trip through the library: encode a real clip, decode it.
+# The main job: decoder and encoder as real processes, a real clip through POST /recognize.
 demo: $(STAMP)
-	$(VENV)/bin/stae encode $(CLIP) --alpha 4 --beta 0.4 --out /tmp/stae-demo.stae
-	$(VENV)/bin/stae decode /tmp/stae-demo.stae
+	$(VENV)/bin/stae demo --clip $(CLIP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

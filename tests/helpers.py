@@ -6,69 +6,15 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
+from stae.demo import ServiceProcess, free_port
 
-STAE_BIN = Path(sys.executable).parent / "stae"
 TOKEN = "decoder-token-for-tests"
 API_KEY = "camera-key-for-tests"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Service:
-    """``stae serve NAME`` in a child process, stopped on exit."""
-
-    def __init__(self, name: str, env: dict[str, str], port: int | None = None) -> None:
-        self.name = name
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **env}
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"stae-{name}-{self.port}.log"
-
-    def start(self, timeout: float = 120.0) -> Service:
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [str(STAE_BIN), "serve", self.name, "--port", str(self.port), "--log-level", "warning"],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/v2/health/ready", timeout=1.0).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"{self.name} not ready after {timeout} s:\n{self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-    def __enter__(self) -> Service:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+Service = ServiceProcess
 
 
 class RedisServer:

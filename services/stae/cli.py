@@ -1,4 +1,4 @@
-"""The ``stae`` command line: encode, decode, info, init, import-videomae, serve."""
+"""The ``stae`` command line: encode, decode, info, init, import-videomae, serve, demo."""
 
 from __future__ import annotations
 
@@ -228,6 +228,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from stae.demo import run_demo
+
+    return run_demo(Path(args.clip), args.checkpoint, args.deadline_ms)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="stae", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -282,6 +288,14 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=8000)
     srv.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     srv.set_defaults(func=cmd_serve)
+
+    from stae.demo import DEFAULT_CLIP
+
+    demo = sub.add_parser("demo", help="run decoder + encoder locally and recognize a real clip through them")
+    demo.add_argument("--clip", default=str(DEFAULT_CLIP))
+    demo.add_argument("--checkpoint", help="checkpoint for both services (default: random tiny model)")
+    demo.add_argument("--deadline-ms", type=float, default=500.0)
+    demo.set_defaults(func=cmd_demo)
     return p
 
 

@@ -1,0 +1,151 @@
+"""``stae demo``: the whole system on one machine, with real processes and real HTTP.
+
+Starts the decoder service and the encoder service as child processes on loopback (the controller uses the
+Redis on 127.0.0.1:6379 when one answers, else its in-process store, and says which), sends a real clip to
+``POST /recognize`` twice (the first request plans with the prior bandwidth, the second with the bandwidth the
+first one measured), prints both answers, and stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+DEFAULT_CLIP = Path(__file__).resolve().parents[3] / "shared" / "data" / "clips" / "arm_wrestling_k400.mp4"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def redis_answers(host: str = "127.0.0.1", port: int = 6379, timeout: float = 0.3) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class ServiceProcess:
+    """``stae serve NAME`` as a child process; ``start`` returns once ``/v2/health/ready`` answers 200."""
+
+    def __init__(self, name: str, env: dict[str, str], port: int | None = None, log_dir: Path | None = None) -> None:
+        self.name = name
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **env}
+        self.log = (log_dir or Path(tempfile.gettempdir())) / f"stae-{name}-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 180.0) -> ServiceProcess:
+        cmd = [sys.executable, "-m", "stae.cli", "serve", self.name, "--port", str(self.port), "--log-level", "warning"]
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.tail()}")
+            try:
+                if httpx.get(f"{self.url}/v2/health/ready", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"{self.name} was not ready after {timeout:.0f} s:\n{self.tail()}")
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def __enter__(self) -> ServiceProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _print_answer(n: int, doc: dict[str, Any]) -> None:
+    b, d, p, t = doc["budget"], doc["decision"], doc["payload"], doc["timings_ms"]
+    print(f"\n=== request {n} (camera {doc['camera_id']}, {doc['request_id'][:8]}) ===")
+    note = "" if doc["trained"] else "   [random weights: labels are meaningless until a trained checkpoint is used]"
+    print(f"top-5 ({doc['model']}):{note}")
+    for i, lab in enumerate(doc["top"], 1):
+        print(f"  {i}. {lab['label']:<28} {lab['score']:.3f}")
+    print(f"budget:    alpha={b['alpha']} frames {b['frame_indices']}, beta={b['beta']:.0%}, entropy={b['entropy']}")
+    print(f"decision:  {d['mode']}; {d['reason']}")
+    print(
+        f"           bandwidth {d['bandwidth_bps'] / 1e6:.1f} Mbit/s ({d['bandwidth_source']}), predicted accuracy "
+        f"{d['predicted_accuracy']:.1%} ({d['accuracy_source'].split(':')[0]})"
+    )
+    print(
+        f"payload:   {p['bytes']} bytes (eq. 1: {p['eq1_bytes']}), {p['ratio_vs_float32']:.1f}x vs raw float32, "
+        f"{p['ratio_vs_uint8']:.1f}x vs raw uint8"
+    )
+    print("timings:   " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()) + " (ms)")
+    verdict = "met" if doc["deadline_met"] else "MISSED"
+    print(f"total:     {doc['total_ms']:.1f} ms against a {d['deadline_ms']:.0f} ms deadline: {verdict}")
+
+
+def run_demo(clip: Path, checkpoint: str | None = None, deadline_ms: float = 500.0) -> int:
+    if not clip.is_file():
+        print(f"stae demo: no clip at {clip}; pass one with --clip (make demo CLIP=path)", file=sys.stderr)
+        return 2
+    token, key = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    common = {"STAE_DECODER_CHECKPOINT": checkpoint or "", "STAE_ENCODER_CHECKPOINT": checkpoint or ""}
+    if redis_answers():
+        redis_url = "redis://127.0.0.1:6379/0"
+        print("controller store: Redis at 127.0.0.1:6379")
+    else:
+        redis_url = ""
+        print("controller store: no Redis answers on 127.0.0.1:6379, so the encoder keeps its state in process")
+    if not checkpoint:
+        print("model: no checkpoint given: both services use the same seeded random 'tiny' model")
+    print("starting the decoder (edge server) and the encoder (camera side) ...", flush=True)
+    decoder = ServiceProcess("decoder", {**common, "STAE_DECODER_TOKEN": token})
+    with decoder:
+        encoder_env = {
+            **common,
+            "STAE_ENCODER_API_KEYS": key,
+            "STAE_ENCODER_DECODER_TOKEN": token,
+            "STAE_ENCODER_DECODER_URL": decoder.url,
+            "STAE_ENCODER_REDIS_URL": redis_url,
+            "STAE_ENCODER_REDIS_PREFIX": f"stae-demo-{secrets.token_hex(4)}",
+        }
+        with ServiceProcess("encoder", encoder_env) as encoder:
+            print(f"decoder at {decoder.url}, encoder at {encoder.url}; sending {clip}")
+            for n in (1, 2):
+                with clip.open("rb") as f:
+                    resp = httpx.post(
+                        f"{encoder.url}/recognize",
+                        files={"file": (clip.name, f)},
+                        params={"camera_id": "demo-camera", "deadline_ms": deadline_ms},
+                        headers={"X-API-Key": key},
+                        timeout=120,
+                    )
+                if resp.status_code != 200:
+                    print(f"stae demo: /recognize answered {resp.status_code}: {resp.text}", file=sys.stderr)
+                    return 1
+                _print_answer(n, resp.json())
+    return 0
