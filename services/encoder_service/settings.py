@@ -18,20 +18,22 @@ class EncoderSettings(BaseSettings):
     redis_url: str | None = Field(
         "redis://127.0.0.1:6379/0", description="controller state; empty: in-process only (one replica)"
     )
-    redis_timeout_s: float = Field(0.2, gt=0, le=5)
+    redis_timeout_s: float = Field(0.2, gt=0, le=5, description="per Redis call; then in-process state for 1 s")
     redis_prefix: str = Field("stae", pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="namespace of the keys")
-    default_deadline_ms: float = Field(500.0, gt=0)
+    default_deadline_ms: float = Field(500.0, gt=0, description="deadline of a request that sets none")
     prior_bandwidth_bps: float = Field(10e6, gt=0, description="bandwidth assumed before a camera's first sample")
     overhead_ms: float = Field(3.0, ge=0, description="per-request HTTP overhead added to every prediction")
-    profile_path: str | None = Field(None, description="profile JSON (stae profile); unset: measured at start-up")
+    profile_path: str | None = Field(
+        None, description="profile JSON (as served at /v1/controller/profile); unset: measured at start-up"
+    )
     profile_clip: str | None = Field(None, description="clip the start-up profile is measured on")
-    profile_reps: int = Field(2, ge=1)
+    profile_reps: int = Field(2, ge=1, description="timed runs per budget when profiling at start-up")
     local_checkpoint: str | None = Field(None, description="enables local computing with this checkpoint")
     decoder_timeout_s: float = Field(10.0, gt=0, description="read timeout of a call to the decoder")
-    decoder_connect_timeout_s: float = Field(1.0, gt=0)
-    max_upload_bytes: int = Field(64 * 2**20, ge=1024)
+    decoder_connect_timeout_s: float = Field(1.0, gt=0, description="connect timeout to the decoder")
+    max_upload_bytes: int = Field(64 * 2**20, ge=1024, description="larger uploads get 413")
     max_clip_frames: int = Field(9000, ge=16, description="frames a clip may have (5 minutes at 30 fps)")
-    brotli_quality: int = Field(1, ge=0, le=11)
+    brotli_quality: int = Field(1, ge=0, le=11, description="0-11; 1 is fast (bench/results/encoder-cpu.md)")
 
     @field_validator("api_keys")
     @classmethod

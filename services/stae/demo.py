@@ -47,6 +47,8 @@ class ServiceProcess:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
+        if name == "decoder":  # big parallel ops: let idle OpenMP workers sleep instead of spinning on shared cores
+            self.env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         self.log = (log_dir or Path(tempfile.gettempdir())) / f"stae-{name}-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -222,13 +222,14 @@ class SemanticDecoder:
         if len({t.alpha for t in tensors}) != 1:
             raise ValueError("a batch must share the number of kept frames α; group requests by α")
         timings = timings if timings is not None else {}
+        # FR's time includes building its input, the zero-filled frames X'_M (section III-B).
+        start = time.perf_counter()
         dense = [self.dense(t) for t in tensors]
         frames = torch.stack([d[0] for d in dense]).to(self.device)  # (N, α, C, H, W)
         masks = torch.stack([d[1] for d in dense]).to(self.device)  # (N, α, 1, H, W)
         indices = torch.from_numpy(np.stack([t.frame_indices for t in tensors])).to(self.device)  # (N, α)
         # bf16 autocast on GPU; float32 on CPU (where bf16 is slower and less exact)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
-            start = time.perf_counter()
             if any(t.beta < 1.0 for t in tensors):
                 frames = self.fr(frames, masks)
             _sync(self.device)
