@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -239,3 +241,38 @@ def test_metrics_are_exposed(encoder: Service, clips: list[Path]) -> None:
         "stae_encoder_stage_seconds",
     ):
         assert name in text, name
+
+
+def test_stae_demo_runs_the_whole_system(clips: list[Path]) -> None:
+    """The README's main command, as a user runs it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "stae.cli", "demo", "--clip", str(clips[0])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "=== request 1" in out and "=== request 2" in out
+    assert "(prior)" in out and "(measured)" in out  # the second request plans with the first one's sample
+    assert "random weights" in out and "payload:" in out and "deadline: met" in out
+
+
+def test_local_computing_when_the_link_is_too_slow(
+    decoder: Service, redis_server: RedisServer, clips: list[Path], tmp_path: Path
+) -> None:
+    """With a local model configured and a link far too slow for any payload, the camera classifies itself."""
+    subprocess.run([sys.executable, "-m", "stae.cli", "init", "tiny", "--out", str(tmp_path / "ck")], check=True)
+    env = encoder_env(
+        decoder.url,
+        redis_server.url,
+        STAE_ENCODER_LOCAL_CHECKPOINT=str(tmp_path / "ck"),
+        STAE_ENCODER_PRIOR_BANDWIDTH_BPS="1000",
+    )
+    with Service("encoder", env) as enc:
+        doc = recognize(enc, clips[0], camera_id="cam-slow", deadline_ms=3000).json()
+        assert doc["decision"]["mode"] == "local", doc["decision"]
+        assert doc["timings_ms"]["transfer"] == 0.0 and doc["budget"]["alpha"] == 16
+        assert len(doc["top"]) == 5
+        state = httpx.get(f"{enc.url}/v1/controller", headers=KEY).json()
+        assert state["local_computing"] is True

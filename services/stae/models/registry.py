@@ -47,7 +47,7 @@ def tiny(num_classes: int) -> STAEConfig:
         vit=ViTConfig(img_size=64, patch_size=8, embed_dim=128, depth=4, num_heads=4, num_classes=num_classes),
         fa=FrameAttentionConfig(hidden=32, grid=4, motion=True),
         sa=SpatialAttentionConfig(depth=3, width=8, motion=True),
-        fr=FeatureRecoveryConfig(width_3d=8, width_2d=16, dilations=(2, 4)),
+        fr=FeatureRecoveryConfig(width_3d=8, width_2d=8, dilations=(2, 4)),
     )
 
 
