@@ -5,19 +5,19 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CLIP   ?= ../shared/data/clips/arm_wrestling_k400.mp4
 
-.PHONY: setup test lint typecheck unit bench demo clean
+.PHONY: setup test lint typecheck unit bench demo sdk clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/stae-encoder-client/pyproject.toml clients/python/stae-decoder-client/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]' -e clients/python/stae-encoder-client -e clients/python/stae-decoder-client
 	@touch $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check services tests bench
-	$(VENV)/bin/ruff format --check services tests bench
+	$(VENV)/bin/ruff check services tests bench clients/generate.py
+	$(VENV)/bin/ruff format --check services tests bench clients/generate.py
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -35,6 +35,10 @@ bench: $(STAMP)
 # The main job: decoder and encoder as real processes, a real clip through POST /recognize.
 demo: $(STAMP)
 	$(VENV)/bin/stae demo --clip $(CLIP)
+
+# Re-export the OpenAPI documents and regenerate the committed SDKs (CI fails when they are stale).
+sdk: $(STAMP)
+	$(PY) clients/generate.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from helpers import RedisServer, Service, decoder_env, encoder_env
 
 from stae.models import STAE, build_config
 
@@ -36,3 +38,28 @@ def tiny_model() -> STAE:
 @pytest.fixture()
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+# --- real services, shared by the end-to-end test modules ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    if not RedisServer.available():
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def decoder() -> Iterator[Service]:
+    with Service("decoder", decoder_env(STAE_DECODER_MAX_DELAY_MS="30", STAE_DECODER_MAX_BATCH="16")) as svc:
+        yield svc
+
+
+@pytest.fixture(scope="session")
+def encoder(decoder: Service, redis_server: RedisServer) -> Iterator[Service]:
+    env = encoder_env(decoder.url, redis_server.url, STAE_ENCODER_MAX_UPLOAD_BYTES=str(4 * 2**20))
+    with Service("encoder", env) as svc:
+        yield svc

@@ -6,7 +6,6 @@ import asyncio
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -25,26 +24,6 @@ pytestmark = [
     pytest.mark.skipif(not RedisServer.available(), reason="redis-server is not installed (.ci/run installs it)"),
 ]
 KEY = {"X-API-Key": API_KEY}
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def decoder() -> Iterator[Service]:
-    with Service("decoder", decoder_env(STAE_DECODER_MAX_DELAY_MS="30", STAE_DECODER_MAX_BATCH="16")) as svc:
-        yield svc
-
-
-@pytest.fixture(scope="module")
-def encoder(decoder: Service, redis_server: RedisServer) -> Iterator[Service]:
-    env = encoder_env(decoder.url, redis_server.url, STAE_ENCODER_MAX_UPLOAD_BYTES=str(4 * 2**20))
-    with Service("encoder", env) as svc:
-        yield svc
 
 
 def metric(text: str, name: str) -> float:

@@ -19,10 +19,10 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from pydantic import BaseModel
-from service_common.common import model_source, octet_stream_body, read_body, request_id, secrets_match
 
 from decoder_service.batching import Batcher, QueueFull
 from decoder_service.settings import DecoderSettings
+from service_common.common import model_source, octet_stream_body, read_body, request_id, secrets_match
 from stae import wire
 from stae.control.profile import ServerTimes, measure_server
 from stae.pipeline import SemanticDecoder

@@ -22,10 +22,10 @@ from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Qu
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from pydantic import BaseModel
-from service_common.common import CAMERA_ID, model_source, read_body, request_id, secrets_match
 from starlette.datastructures import UploadFile
 
 from encoder_service.settings import EncoderSettings
+from service_common.common import CAMERA_ID, model_source, read_body, request_id, secrets_match
 from stae.control.controller import Controller
 from stae.control.estimator import estimate_bps
 from stae.control.policy import LocalOption

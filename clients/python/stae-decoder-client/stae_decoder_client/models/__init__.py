@@ -1,0 +1,31 @@
+""" Contains all the data models used in inputs/outputs """
+
+from .http_validation_error import HTTPValidationError
+from .infer_response import InferResponse
+from .infer_response_timings_ms import InferResponseTimingsMs
+from .label import Label
+from .live_response_live import LiveResponseLive
+from .model_metadata import ModelMetadata
+from .model_metadata_input import ModelMetadataInput
+from .ready_response_ready import ReadyResponseReady
+from .server_times import ServerTimes
+from .server_times_fr_ms import ServerTimesFrMs
+from .server_times_vit_ms import ServerTimesVitMs
+from .validation_error import ValidationError
+from .validation_error_context import ValidationErrorContext
+
+__all__ = (
+    "HTTPValidationError",
+    "InferResponse",
+    "InferResponseTimingsMs",
+    "Label",
+    "LiveResponseLive",
+    "ModelMetadata",
+    "ModelMetadataInput",
+    "ReadyResponseReady",
+    "ServerTimes",
+    "ServerTimesFrMs",
+    "ServerTimesVitMs",
+    "ValidationError",
+    "ValidationErrorContext",
+)
