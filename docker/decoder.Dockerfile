@@ -1,0 +1,23 @@
+# Edge-server decoder service for a CUDA GPU host (linux/amd64; the host needs the NVIDIA driver and the
+# NVIDIA Container Toolkit). torch 2.13.0 from PyPI carries its CUDA runtime as wheels, so a slim Python base
+# suffices. Without a GPU the same image runs on CPU (STAE_DECODER_DEVICE=cpu, docker-compose.cpu.yml).
+FROM python:3.11.11-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+RUN pip install --no-cache-dir torch==2.13.0
+COPY pyproject.toml README.md /src/
+COPY services /src/services
+RUN pip install --no-cache-dir /src
+
+FROM python:3.11.11-slim-bookworm
+RUN useradd --system --uid 10001 --home-dir /app --create-home stae
+COPY --from=build /opt/venv /opt/venv
+# Idle OpenMP workers sleep instead of spinning (matters when the decoder shares CPU cores).
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE
+WORKDIR /app
+USER 10001
+EXPOSE 8001
+HEALTHCHECK --interval=10s --timeout=3s --start-period=300s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:8001/v2/health/ready', timeout=2).status != 200)"]
+ENTRYPOINT ["stae", "serve", "decoder", "--host", "0.0.0.0", "--port", "8001"]
