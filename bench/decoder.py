@@ -11,7 +11,6 @@ at α = 16, β = 40%.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Sequence
@@ -20,10 +19,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from _results import write_results
 from torch.utils.flop_counter import FlopCounterMode
 
 from stae.models import STAE, build_config
-from stae.pipeline import SemanticDecoder
+from stae.pipeline import SemanticDecoder, resolve_device
 from stae.wire import SemanticTensor, kept_pixels
 
 # Dense bf16 tensor-core peaks from the vendors' data sheets (TFLOP/s, without sparsity).
@@ -118,14 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", type=Path)
     p.add_argument("--markdown", type=Path)
     args = p.parse_args(argv)
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-    doc = run(args.model, device, args.batch, args.reps)
-    text = markdown(doc)
-    print(text)
-    for path, content in ((args.json, json.dumps(doc, indent=2) + "\n"), (args.markdown, text + "\n")):
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
+    doc = run(args.model, resolve_device(args.device), args.batch, args.reps)
+    write_results(doc, markdown(doc), args.json, args.markdown)
     return 0
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from _results import write_results
 
 from stae import wire
 from stae.config import PAPER_ALPHAS, PAPER_BETAS
@@ -110,14 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for e in ("none", "brotli")
     ]
     doc = {"environment": env, "grid": grid, "brotli_quality_at_alpha16_beta40": quality, "filters": filters}
-    tables = _markdown(doc)
-    print(tables)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(doc, indent=2) + "\n")
-    if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(tables + "\n")
+    write_results(doc, _markdown(doc), args.json, args.markdown)
     return 0
 
 

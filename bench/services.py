@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import secrets
@@ -29,6 +28,7 @@ from typing import Any
 import httpx
 import numpy as np
 import torch
+from _results import write_results
 
 from stae.control.controller import Controller
 from stae.control.profile import build_profile, measure_server
@@ -248,12 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "overhead": overhead(args.clip, args.reps, redis_url),
         "throughput": throughput(args.seconds),
     }
-    text = _markdown(doc)
-    print(text)
-    for path, content in ((args.json, json.dumps(doc, indent=2) + "\n"), (args.markdown, text + "\n")):
-        if path:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
+    write_results(doc, _markdown(doc), args.json, args.markdown)
     return 0
 
 

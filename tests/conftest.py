@@ -25,7 +25,7 @@ def real_clips() -> list[Path]:
 def clips() -> list[Path]:
     found = real_clips()
     if not found:
-        pytest.skip(f"real clips missing: {CLIPS_DIR} (the shared data folder beside the project) is absent")
+        pytest.skip(reason=f"real clips missing: {CLIPS_DIR} (the shared data folder beside the project) is absent")
     return found
 
 
@@ -46,7 +46,7 @@ def rng() -> np.random.Generator:
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     if not RedisServer.available():
-        pytest.skip("redis-server is not installed (.ci/run installs it)")
+        pytest.skip(reason="redis-server is not installed (.ci/run installs it)")
     server = RedisServer().start()
     yield server
     server.stop()

@@ -155,7 +155,7 @@ def _redis_or_skip() -> None:
     try:
         redis_lib.Redis.from_url(REDIS_URL, socket_timeout=0.5).ping()
     except redis_lib.RedisError:
-        pytest.skip("no Redis answers on 127.0.0.1:6379 (.ci/run starts one)")
+        pytest.skip(reason="no Redis answers on 127.0.0.1:6379 (.ci/run starts one)")
 
 
 def test_replicas_share_samples_atomically() -> None:

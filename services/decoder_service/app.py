@@ -14,18 +14,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-import torch
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
-from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from pydantic import BaseModel
 
 from decoder_service.batching import Batcher, QueueFull
 from decoder_service.settings import DecoderSettings
-from service_common.common import model_source, octet_stream_body, read_body, request_id, secrets_match
+from service_common.common import model_source, octet_stream_body, operation_id, read_body, request_id, secrets_match
 from stae import wire
 from stae.control.profile import ServerTimes, measure_server
-from stae.pipeline import SemanticDecoder
+from stae.pipeline import SemanticDecoder, resolve_device
 
 log = logging.getLogger("stae.decoder")
 
@@ -83,10 +81,6 @@ class Metrics:
         self.in_flight = Gauge("stae_decoder_in_flight", "Requests being served", registry=r)
 
 
-def _operation_id(route: APIRoute) -> str:
-    return route.name
-
-
 def create_app(settings: DecoderSettings | None = None) -> FastAPI:
     cfg = settings or DecoderSettings()  # the token comes from the environment
     metrics = Metrics()
@@ -94,11 +88,7 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
     tokens = [cfg.token.get_secret_value()]
 
     def load() -> tuple[SemanticDecoder, bool]:
-        device = cfg.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        if device == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError("STAE_DECODER_DEVICE=cuda but no CUDA GPU is available")
+        device = resolve_device(cfg.device)
         info, model = model_source(cfg.checkpoint, cfg.model)
         if info is not None:
             return SemanticDecoder.from_checkpoint(info, device), info.trained
@@ -140,7 +130,7 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
         version="0.1.0",
         description="Edge server of ViT STAE: restores and classifies semantic payloads.",
         lifespan=lifespan,
-        generate_unique_id_function=_operation_id,
+        generate_unique_id_function=operation_id,
     )
 
     def authorize(authorization: Annotated[str | None, Header()] = None) -> None:

@@ -19,13 +19,12 @@ from typing import Annotated, Any, Literal
 import httpx
 import numpy as np
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Query, Request, Response
-from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from encoder_service.settings import EncoderSettings
-from service_common.common import CAMERA_ID, model_source, read_body, request_id, secrets_match
+from service_common.common import CAMERA_ID, model_source, operation_id, read_body, request_id, secrets_match
 from stae.control.controller import Controller
 from stae.control.estimator import estimate_bps
 from stae.control.policy import LocalOption
@@ -132,10 +131,6 @@ def _synthetic_clip(frames: int, size: int) -> np.ndarray:
     return np.clip(np.stack(out), 0, 255).astype(np.uint8)
 
 
-def _operation_id(route: APIRoute) -> str:
-    return route.name
-
-
 RECOGNIZE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -238,7 +233,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         version="0.1.0",
         description="Camera side of ViT STAE: compresses clips with learned attention and offloads them.",
         lifespan=lifespan,
-        generate_unique_id_function=_operation_id,
+        generate_unique_id_function=operation_id,
     )
 
     def authorize(x_api_key: Annotated[str | None, Header()] = None) -> None:

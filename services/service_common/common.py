@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 from fastapi import HTTPException, Request
+from fastapi.routing import APIRoute
 from pydantic import SecretStr
 
 from stae.models.checkpoint import CheckpointInfo, read_checkpoint
@@ -59,6 +60,11 @@ async def read_body(request: Request, limit: int) -> bytes:
 def request_id(request: Request) -> str:
     given = request.headers.get("x-request-id", "")
     return given if re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", given) else uuid.uuid4().hex
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids (the route function's name) give the generated SDK readable method names."""
+    return route.name
 
 
 def octet_stream_body(description: str) -> dict[str, Any]:

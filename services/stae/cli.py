@@ -22,7 +22,7 @@ from stae.models.checkpoint import (
 from stae.models.registry import build_config, model_names
 from stae.models.stae import STAE
 from stae.models.videomae import load_videomae
-from stae.pipeline import SemanticDecoder, SemanticEncoder
+from stae.pipeline import SemanticDecoder, SemanticEncoder, resolve_device
 from stae.video import read_clip
 
 log = logging.getLogger("stae")
@@ -59,18 +59,10 @@ def _encoder(args: argparse.Namespace) -> tuple[SemanticEncoder, str]:
 
 def _decoder(args: argparse.Namespace) -> tuple[SemanticDecoder, str]:
     info, desc = _source(args)
-    device = _device(args.device)
+    device = resolve_device(args.device)
     if info is not None:
         return SemanticDecoder.from_checkpoint(info, device), desc
     return SemanticDecoder.from_model(_random_model(args.model), device), desc
-
-
-def _device(name: str) -> str:
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise CLIError("--device cuda was requested but no CUDA GPU is available")
-    return name
 
 
 def _emit(args: argparse.Namespace, doc: dict[str, Any], lines: list[str]) -> None:

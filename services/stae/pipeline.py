@@ -29,6 +29,15 @@ from stae.video import normalize
 from stae.wire import PayloadError, SemanticTensor
 
 
+def resolve_device(name: str) -> str:
+    """``auto`` -> ``cuda`` when a GPU is present, else ``cpu``; ``cuda`` without a GPU is an error."""
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device cuda was requested but no CUDA GPU is available; use cpu or auto")
+    return name
+
+
 def _ms(start: float) -> float:
     return (time.perf_counter() - start) * 1e3
 
