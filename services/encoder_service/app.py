@@ -155,6 +155,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     metrics = Metrics()
     keys = cfg.keys()
     limits = VideoLimits(max_frames=cfg.max_clip_frames)
+    inflight: dict[str, int] = {}  # payload bytes per camera sent to the decoder and not yet answered
 
     def load() -> tuple[SemanticEncoder, bool, SemanticDecoder | None]:
         info, model = model_source(cfg.checkpoint, cfg.model)
@@ -310,7 +311,8 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         fixed = (alpha, beta) if alpha is not None and beta is not None else None
         remaining = deadline - (time.perf_counter() - started) * 1e3
         try:
-            choice = await controller.decide(camera_id, max(remaining, 0.001), fixed)
+            backlog = inflight.get(camera_id, 0)  # this camera's payloads on their way right now
+            choice = await controller.decide(camera_id, max(remaining, 0.001), fixed, backlog_bytes=backlog)
         except RuntimeError as exc:
             metrics.requests.labels("not_ready").inc()
             raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from None
@@ -332,7 +334,13 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
             top = [Label(label=lab, score=s) for lab, s in zip(pred.labels, pred.scores, strict=True)]
             trained = bool(request.app.state.trained)
         else:
-            top, trained = await _offload(request, rid, result.payload, top_k, timings)
+            inflight[camera_id] = inflight.get(camera_id, 0) + len(result.payload)
+            try:
+                top, trained = await _offload(request, rid, result.payload, top_k, timings)
+            finally:
+                inflight[camera_id] -= len(result.payload)
+                if not inflight[camera_id]:
+                    del inflight[camera_id]
             background.add_task(controller.observe, camera_id, len(result.payload), timings["transfer"])
             metrics.payload_bytes.observe(len(result.payload))
 

@@ -6,7 +6,7 @@ runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from stae.control.policy import Decision, LocalOption, choose
@@ -30,20 +30,38 @@ class Controller:
         prior_bps: float = 10e6,
         overhead_ms: float = 0.0,
         local: LocalOption | None = None,
+        probe_every: int = 5,
     ) -> None:
         self.store = store
+        self.probe_every = probe_every  # after this many local decisions in a row, offload once to re-measure
+        self._local_streak: dict[str, int] = {}
         self.profile = profile
         self.prior_bps = prior_bps
         self.overhead_ms = overhead_ms
         self.local = local
 
-    async def decide(self, camera: str, deadline_ms: float, fixed: tuple[int, float] | None = None) -> Choice:
-        """Budgets for the next request of ``camera``; raises RuntimeError while no profile is loaded."""
+    async def decide(
+        self, camera: str, deadline_ms: float, fixed: tuple[int, float] | None = None, backlog_bytes: float = 0.0
+    ) -> Choice:
+        """Budgets for the next request of ``camera`` (``backlog_bytes``: its payloads still in flight);
+        raises RuntimeError while no profile is loaded."""
         if self.profile is None:
             raise RuntimeError("the controller has no profile yet (is the decoder reachable?)")
         measured = await self.store.estimate(camera)
         bps = measured if measured is not None else self.prior_bps
-        decision = choose(self.profile, bps, deadline_ms, overhead_ms=self.overhead_ms, local=self.local, fixed=fixed)
+        profile, over = self.profile, self.overhead_ms
+        decision = choose(
+            profile, bps, deadline_ms, overhead_ms=over, local=self.local, fixed=fixed, backlog_bytes=backlog_bytes
+        )
+        if decision.mode == "local":
+            streak = self._local_streak.get(camera, 0) + 1
+            if streak >= self.probe_every:  # local answers measure nothing: without an occasional offload the
+                streak = 0  # controller would never see the link recover
+                probe = choose(profile, bps, deadline_ms, overhead_ms=over, fixed=fixed, backlog_bytes=backlog_bytes)
+                decision = replace(probe, reason=f"probing the uplink after {self.probe_every} local decisions")
+            self._local_streak[camera] = streak
+        else:
+            self._local_streak.pop(camera, None)
         return Choice(decision, bps, "measured" if measured is not None else "prior")
 
     async def observe(self, camera: str, payload_bytes: int, transfer_ms: float) -> None:

@@ -1,47 +1,44 @@
 """Uplink bandwidth estimation from the camera's own offloads.
 
 Every offload yields a sample: payload bits over the transfer time (round trip minus the decoder's reported
-processing time). The estimate combines two estimators from adaptive streaming practice and takes the more
-cautious one, times a safety factor:
+processing time). The estimate is RobustMPC's (Yin et al., SIGCOMM'15): the harmonic mean of the last
+``window`` samples, divided by one plus the largest relative error that same predictor made on the last
+``window`` samples. On a steady link the errors vanish and the estimate is the rate itself; on a volatile one
+the estimate backs off in proportion to how wrong it has recently been, which is what keeps deadlines when the
+rate swings (the trace-driven simulation, ``stae simulate``, compares it with alternatives). One spike barely
+moves a harmonic mean, and a drop shows at once as a large error.
 
-* the harmonic mean of the last ``window`` samples (MPC): one spike barely moves it, and after ``window``
-  samples at a new steady rate it equals that rate exactly;
-* a fast exponentially weighted average (half-life in samples, bias-corrected so the first sample counts in
-  full): it follows a sudden drop within a few samples, before the harmonic mean has seen enough of it.
-
-Half-lives count samples, not seconds, because a request/response camera has no steady download to weigh by
-duration. The same update is implemented in Python (in-process state) and in Lua (``store.py``, atomic in
-Redis); a test checks that the two agree.
+The state is the last ``2 * window`` samples (errors need each sample's own preceding window). The same update
+runs in Python (in-process state) and in Lua (``store.py``, atomic in Redis); a test checks that they agree.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class EstimatorConfig:
-    window: int = 5  # samples in the harmonic mean
-    fast_half_life: float = 1.0  # samples
-    safety: float = 0.9
+    window: int = 5  # samples in the harmonic mean and in the error history
+    robust: bool = True  # divide by (1 + max recent relative error); False: the plain harmonic mean
+    safety: float = 1.0  # a further constant factor (the error term already backs off on volatile links)
     min_transfer_ms: float = 0.05  # shorter transfers say nothing about bandwidth: ignored
     min_bytes: int = 1
 
     @property
-    def decay(self) -> float:
-        """Weight of the old fast average at each new sample."""
-        return 0.5 ** (1.0 / self.fast_half_life)
+    def keep(self) -> int:
+        """Samples kept in the state."""
+        return 2 * self.window if self.robust else self.window
 
 
 @dataclass(frozen=True)
 class BandwidthState:
     """What the controller keeps per camera (in Redis, mirrored in process)."""
 
-    fast: float = 0.0  # EWMA of bits per second, not bias-corrected
-    fast_weight: float = 0.0  # 1 - decay^n: the share of ``fast`` that is data
     samples: int = 0
-    recent: tuple[float, ...] = ()  # the last ``window`` samples, newest first
+    recent: tuple[float, ...] = ()  # the last samples (bits per second), newest first
     updated_at: float = 0.0  # unix time of the last sample
 
     @property
@@ -58,19 +55,21 @@ def sample_bps(payload_bytes: int, transfer_ms: float, cfg: EstimatorConfig) -> 
 
 def update(state: BandwidthState, bps: float, now: float, cfg: EstimatorConfig) -> BandwidthState:
     """Fold one sample into the state (``store.py`` holds the same update in Lua)."""
-    d = cfg.decay
-    return BandwidthState(
-        fast=d * state.fast + (1 - d) * bps,
-        fast_weight=d * state.fast_weight + (1 - d),
-        samples=state.samples + 1,
-        recent=((bps, *state.recent))[: cfg.window],
-        updated_at=now,
-    )
+    return BandwidthState(samples=state.samples + 1, recent=((bps, *state.recent))[: cfg.keep], updated_at=now)
+
+
+def _harmonic(values: Sequence[float]) -> float:
+    return len(values) / sum(1.0 / v for v in values)
 
 
 def estimate_bps(state: BandwidthState | None, cfg: EstimatorConfig) -> float | None:
     """The bandwidth to plan with, or None before the first sample."""
-    if state is None or not state.recent or state.fast_weight <= 0:
+    if state is None or not state.recent:
         return None
-    harmonic = len(state.recent) / sum(1.0 / s for s in state.recent)
-    return cfg.safety * min(harmonic, state.fast / state.fast_weight)
+    r, w = state.recent, cfg.window
+    estimate = _harmonic(r[:w])
+    if cfg.robust:
+        # How wrong the predictor was on each of the last w samples, predicting each from the w before it.
+        errors = [abs(_harmonic(r[i + 1 : i + 1 + w]) - r[i]) / r[i] for i in range(min(w, len(r) - 1))]
+        estimate /= 1.0 + max(errors, default=0.0)
+    return cfg.safety * estimate

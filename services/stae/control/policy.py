@@ -1,10 +1,13 @@
 """The paper's eq. 5: the most accurate budget whose predicted completion time meets the deadline.
 
-Predicted completion (eq. 4) = compute (eq. 3, from the profile) + transfer (eq. 2: bytes / bandwidth)
-+ a fixed per-request overhead (HTTP, serialisation). Each budget is considered with and without brotli, so
+Predicted completion (eq. 4) = compute (eq. 3, from the profile) + transfer (eq. 2: bytes / bandwidth, counting
+the camera's earlier payloads still in flight ahead of this one) + a fixed per-request overhead (HTTP,
+serialisation). Each budget is considered with and without brotli, so
 entropy coding is used only where its time pays for itself (as in the paper's Fig. 5). When nothing meets the
-deadline: local computing if a local model is configured and fits the deadline, else the fastest option
-(the most compressed payload, or local computing when that is faster), reported as a miss.
+deadline: local computing if a local model is configured and fits the deadline, else the fastest offload
+option (the most compressed payload), reported as a predicted miss. Local computing that would miss the
+deadline too is never chosen: it also blocks the camera, and the link estimate behind the comparison is
+deliberately pessimistic on volatile links (trace simulation: it lost more deadlines than it saved).
 """
 
 from __future__ import annotations
@@ -39,8 +42,16 @@ class Decision:
     reason: str
 
 
-def predict_ms(entry: ProfileEntry, entropy: wire.EntropyCoder, bandwidth_bps: float, overhead_ms: float) -> float:
-    return entry.compute_ms(entropy) + entry.payload_bytes(entropy) * 8e3 / bandwidth_bps + overhead_ms
+def predict_ms(
+    entry: ProfileEntry,
+    entropy: wire.EntropyCoder,
+    bandwidth_bps: float,
+    overhead_ms: float,
+    backlog_bytes: float = 0.0,
+) -> float:
+    """Eq. 4: compute + (payload + bytes still queued ahead of it on the uplink) / bandwidth + overhead."""
+    transfer = (entry.payload_bytes(entropy) + backlog_bytes) * 8e3 / bandwidth_bps
+    return entry.compute_ms(entropy) + transfer + overhead_ms
 
 
 def choose(
@@ -51,8 +62,10 @@ def choose(
     overhead_ms: float = 0.0,
     local: LocalOption | None = None,
     fixed: tuple[int, float] | None = None,
+    backlog_bytes: float = 0.0,
 ) -> Decision:
-    """Solve eq. 5 over the profile. ``fixed`` = (α, β) restricts the choice to that budget (entropy still free)."""
+    """Solve eq. 5 over the profile. ``fixed`` = (α, β) restricts the choice to that budget (entropy still free);
+    ``backlog_bytes`` are this camera's earlier payloads still on their way (they delay this one)."""
     if bandwidth_bps <= 0:
         raise ValueError(f"bandwidth must be positive, got {bandwidth_bps}")
     entries = list(profile.entries)
@@ -63,7 +76,7 @@ def choose(
     options = []
     for e in entries:
         for coder in ("brotli", "none"):
-            t = predict_ms(e, coder, bandwidth_bps, overhead_ms)
+            t = predict_ms(e, coder, bandwidth_bps, overhead_ms, backlog_bytes)
             options.append(
                 Decision("offload", e.alpha, e.beta, coder, e.accuracy, t, e.payload_bytes(coder), t <= deadline_ms, "")
             )
@@ -76,8 +89,7 @@ def choose(
             best, reason=f"{why}: {best.predicted_ms:.1f} ms predicted at {bw}, deadline {deadline_ms:.0f} ms"
         )
     fastest = min(options, key=lambda o: o.predicted_ms)
-    ok = local is not None and local.compute_ms <= deadline_ms
-    if local is not None and fixed is None and (ok or local.compute_ms < fastest.predicted_ms):
+    if local is not None and fixed is None and local.compute_ms <= deadline_ms:
         return Decision(
             "local",
             16,
@@ -86,7 +98,7 @@ def choose(
             local.accuracy,
             local.compute_ms,
             0.0,
-            ok,
+            True,
             f"no offload budget meets {deadline_ms:.0f} ms at {bw} (fastest {fastest.predicted_ms:.1f} ms); "
             f"computing locally ({local.compute_ms:.1f} ms predicted)",
         )

@@ -24,6 +24,9 @@ from stae.wire import SemanticTensor, kept_pixels
 
 # Paper, Table I: accuracy (%) at β = 100% (ViT_FA) and β = 40% (ViT_STAE), per α. HMDB51, not our data.
 PAPER_TABLE_I = {16: (73.3, 72.6), 8: (71.9, 71.3), 4: (70.8, 70.1), 2: (69.8, 69.1), 1: (68.7, 68.1)}
+# Paper, Table I: server stage times on an RTX 2080 Ti (ms): the ViT per α, and FR at β = 40% per α.
+PAPER_VIT_MS = {16: 31.5, 8: 24.6, 4: 18.7, 2: 10.2, 1: 6.8}
+PAPER_FR_MS = {16: 16.3, 8: 7.8, 4: 4.9, 2: 2.5, 1: 1.6}
 PAPER_PRIOR = "paper-prior: HMDB51 accuracies of the paper's Table I, linear in beta between 100% and 40%"
 
 
@@ -83,6 +86,17 @@ class ServerTimes(_Model):
     fr_ms: dict[int, float]  # per α, for β < 100% (FR is skipped at β = 100%)
     vit_ms: dict[int, float]  # per α
     brotli_decode_ms_per_mb: float  # entropy decoding time per MB of brotli body
+
+
+def paper_server_times(brotli_decode_ms_per_mb: float) -> ServerTimes:
+    """Server times of the paper's RTX 2080 Ti (Table I; FR's cost does not depend on β), with brotli decoding
+    at a measured speed (the server's CPU decodes, not its GPU)."""
+    return ServerTimes(
+        device="RTX 2080 Ti (paper, Table I)",
+        fr_ms=dict(PAPER_FR_MS),
+        vit_ms=dict(PAPER_VIT_MS),
+        brotli_decode_ms_per_mb=brotli_decode_ms_per_mb,
+    )
 
 
 def _median_ms(fn: Callable[[], object], reps: int) -> float:

@@ -27,35 +27,30 @@ from stae.control.profile import Profile
 
 log = logging.getLogger(__name__)
 
-_FIELDS = ("fast", "fast_weight", "samples", "recent", "updated_at")
+_FIELDS = ("samples", "recent", "updated_at")
 
-# estimator.update, atomically in Redis. ARGV: bps, now, decay, window, ttl, camera, then the caller's own state
-# (updated_at, fast, fast_weight, samples, recent), used as the base when it is newer than Redis's (samples
-# taken in process while Redis was away are carried over, not lost).
+# estimator.update, atomically in Redis. ARGV: bps, now, samples to keep, ttl, camera, then the caller's own
+# state (updated_at, samples, recent), used as the base when it is newer than Redis's (samples taken in process
+# while Redis was away are carried over, not lost).
 _UPDATE_LUA = """
-local bps, now, d = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local window, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
-local cur = redis.call('HMGET', KEYS[1], 'fast', 'fast_weight', 'samples', 'recent', 'updated_at')
-local fast, weight, n = tonumber(cur[1]) or 0, tonumber(cur[2]) or 0, tonumber(cur[3]) or 0
-local recent, at = cur[4] or '', tonumber(cur[5]) or 0
-if tonumber(ARGV[7]) > at then
-  fast, weight, n, recent = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
+local bps, now, keep, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local cur = redis.call('HMGET', KEYS[1], 'samples', 'recent', 'updated_at')
+local n, recent, at = tonumber(cur[1]) or 0, cur[2] or '', tonumber(cur[3]) or 0
+if tonumber(ARGV[6]) > at then
+  n, recent = tonumber(ARGV[7]), ARGV[8]
 end
 local function f(x) return string.format('%.17g', x) end
-fast = d * fast + (1 - d) * bps
-weight = d * weight + (1 - d)
 n = n + 1
 local items = {f(bps)}
 for v in string.gmatch(recent, '[^,]+') do
-  if #items >= window then break end
+  if #items >= keep then break end
   items[#items + 1] = v
 end
 recent = table.concat(items, ',')
-redis.call('HSET', KEYS[1], 'fast', f(fast), 'fast_weight', f(weight), 'samples', n, 'recent', recent,
-           'updated_at', f(now))
+redis.call('HSET', KEYS[1], 'samples', n, 'recent', recent, 'updated_at', f(now))
 redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('SADD', KEYS[2], ARGV[6])
-return {f(fast), f(weight), tostring(n), recent, f(now)}
+redis.call('SADD', KEYS[2], ARGV[5])
+return {tostring(n), recent, f(now)}
 """
 
 
@@ -70,8 +65,6 @@ def _csv(values: tuple[float, ...]) -> str:
 def _state(raw: Mapping[bytes | str, bytes | str]) -> BandwidthState:
     fields = {_text(k): _text(v) for k, v in raw.items()}
     return BandwidthState(
-        fast=float(fields.get("fast", 0.0)),
-        fast_weight=float(fields.get("fast_weight", 0.0)),
         samples=int(float(fields.get("samples", 0))),
         recent=tuple(float(v) for v in fields.get("recent", "").split(",") if v),
         updated_at=float(fields.get("updated_at", 0.0)),
@@ -177,8 +170,8 @@ class ControllerStore:
 
     async def _record_redis(self, redis: Redis, camera: str, bps: float, now: float) -> BandwidthState:
         base = self._mirror.get(camera) or BandwidthState()
-        args: list[str | float | int] = [bps, now, self.estimator.decay, self.estimator.window, self.ttl_s, camera]
-        args += [base.updated_at, base.fast, base.fast_weight, base.samples, _csv(base.recent)]
+        args: list[str | float | int] = [bps, now, self.estimator.keep, self.ttl_s, camera]
+        args += [base.updated_at, base.samples, _csv(base.recent)]
         out = await self._update_script(keys=[self._key(camera), f"{self.prefix}:cameras"], args=args, client=redis)
         return _state(dict(zip(_FIELDS, out, strict=True)))
 

@@ -1,0 +1,133 @@
+"""The trace-driven simulator: the link model, causality, and the policies on steady and stepped links."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SHARED_DATA
+
+from stae.control.profile import Profile, ProfileEntry
+from stae.simulate import Trace, simulate
+
+
+def entry(alpha: int, beta: float, nbytes: float, acc: float) -> ProfileEntry:
+    return ProfileEntry(
+        alpha=alpha,
+        beta=beta,
+        accuracy=acc,
+        bytes_brotli=nbytes / 2,
+        bytes_none=nbytes,
+        fa_ms=1,
+        sa_ms=1,
+        pack_ms=1,
+        ee_ms=2,
+        ed_ms=1,
+        fr_ms=5 if beta < 1 else 0,
+        vit_ms=10,
+    )
+
+
+PROFILE = Profile(
+    model="test",
+    accuracy_source="test",
+    entries=(
+        entry(16, 1.0, 2_000_000, 0.80),
+        entry(16, 0.4, 800_000, 0.78),
+        entry(4, 1.0, 500_000, 0.75),
+        entry(1, 0.4, 50_000, 0.70),
+    ),
+)
+
+
+def test_link_model_counts_packets_and_loops() -> None:
+    trace = Trace(np.array([1, 1, 2, 5, 10]))  # 5 packets in 10 ms, then again
+    assert trace.finish_ms(0, 1500) == 1
+    assert trace.finish_ms(0, 3000) == 1  # two packets fit in millisecond 1
+    assert trace.finish_ms(0, 4501) == 5  # four packets
+    assert trace.finish_ms(3, 1) == 5
+    assert trace.finish_ms(0, 6 * 1500) == 11  # the sixth packet is the first of the next loop
+    assert trace.mean_bps() == pytest.approx(5 * 1500 * 8 / 0.010)
+    steady = Trace.constant(12e6)
+    assert steady.finish_ms(0, 1.5e6) == pytest.approx(1000, abs=2)  # 12 Mbit at 12 Mbit/s
+
+
+def test_oracle_and_controller_on_a_steady_link() -> None:
+    trace = Trace.constant(16e6)
+    oracle = simulate(PROFILE, trace, "oracle", deadline_ms=300, rate_hz=1, requests=60).summary(300)
+    ctl = simulate(PROFILE, trace, "controller", deadline_ms=300, rate_hz=1, requests=60).summary(300)
+    assert oracle["hit_rate"] == 1.0
+    # α=16, β=100%: 1 MB brotli at 16 Mbit/s takes 500 ms, too slow; β=40% (400 kB: 200 ms) fits.
+    assert oracle["budgets"] == {"16,0.4,brotli": 60}
+    assert ctl["hit_rate"] >= 0.95 and ctl["budgets"].get("16,0.4,brotli", 0) >= 55  # once it has measured
+
+
+def test_policies_never_see_the_future() -> None:
+    """A link that collapses at t = 20 s: the controller learns it only from transfers that finished."""
+    fast = np.arange(1, 20_001) // 1  # ~12 Mbit/s for 20 s (one packet per ms)
+    slow = 20_000 + np.arange(1, 2001) * 20  # then one packet every 20 ms (0.6 Mbit/s) for 40 s
+    trace = Trace(np.concatenate([fast, slow]).astype(np.int64))
+    res = simulate(PROFILE, trace, "controller", deadline_ms=1000, rate_hz=1, requests=40)
+    before = [o for o in res.outcomes if o.arrival_ms < 19_000]
+    assert all(o.met for o in before[3:])  # the fast link is learnt and used
+    first_after = next(o for o in res.outcomes if o.arrival_ms >= 20_000)
+    assert not first_after.met  # the collapse cannot be foreseen ...
+    later = [o for o in res.outcomes if o.arrival_ms >= 30_000]
+    assert all(o.decision.alpha == 1 for o in later)  # ... but is acted on once measured
+    oracle = simulate(PROFILE, trace, "oracle", deadline_ms=1000, rate_hz=1, requests=40)
+    assert oracle.summary(1000)["hit_rate"] > res.summary(1000)["hit_rate"]
+
+
+def test_fixed_and_local_policies() -> None:
+    trace = Trace.constant(8e6)
+    full = simulate(PROFILE, trace, "full-offload", deadline_ms=500, rate_hz=0.5, requests=10).summary(500)
+    assert full["budgets"] == {"16,1,none": 10} and full["hit_rate"] == 0.0  # 2 MB at 8 Mbit/s: 2 s
+    paper = simulate(PROFILE, trace, "paper", deadline_ms=500, rate_hz=0.5, requests=10).summary(500)
+    assert paper["budgets"] == {"1,0.4,brotli": 10} and paper["hit_rate"] == 1.0
+    local = simulate(PROFILE, trace, "local", deadline_ms=500, rate_hz=0.5, requests=10, local_ms=300)
+    assert local.summary(500)["hit_rate"] == 1.0
+    with pytest.raises(ValueError, match="local-ms"):
+        simulate(PROFILE, trace, "local", deadline_ms=500, requests=2)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "traces").is_dir(), reason="../shared/data/traces is absent")
+def test_simulate_command_on_a_real_trace(tmp_path: Path) -> None:
+    profile = tmp_path / "profile.json"
+    profile.write_text(PROFILE.model_dump_json())
+    out = tmp_path / "sim.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stae.cli",
+            "simulate",
+            "--profile",
+            str(profile),
+            "--trace",
+            str(SHARED_DATA / "traces" / "Verizon-LTE-short.up"),
+            "--deadline-ms",
+            "300",
+            "--requests",
+            "100",
+            "--json-out",
+            str(out),
+            "--plots",
+            str(tmp_path / "plots"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    by_policy = {r["policy"]: r for r in doc["results"]}
+    assert set(by_policy) == {"controller", "last-sample", "oracle", "full-offload", "paper"}
+    assert by_policy["oracle"]["hit_rate"] >= by_policy["controller"]["hit_rate"]
+    assert all(0 <= r["hit_rate"] <= 1 and r["p50_ms"] <= r["p95_ms"] <= r["p99_ms"] for r in doc["results"])
+    assert (tmp_path / "plots" / "fig5a_completion_time.png").stat().st_size > 10_000
+    assert (tmp_path / "plots" / "fig5b_best_accuracy.png").stat().st_size > 10_000
+    assert "| Verizon-LTE-short | 300 | controller |" in proc.stdout
