@@ -152,14 +152,16 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
         top_k: Annotated[int, Query(ge=1, le=100)] = 5,
     ) -> InferResponse:
         """Classify one semantic payload."""
-        started = time.perf_counter()
         rid = request_id(request)
         metrics.in_flight.inc()
         try:
             body = await read_body(request, cfg.max_payload_bytes)
+            # server_total starts once the whole payload is here: receiving it is the transfer, which the
+            # encoder measures as its round trip minus this figure.
+            started = time.perf_counter()
             metrics.payload_bytes.observe(len(body))
             decoder: SemanticDecoder = request.app.state.decoder
-            t0 = time.perf_counter()
+            t0 = started
             try:
                 tensor = await asyncio.to_thread(decoder.unpack, body)
             except wire.PayloadError as exc:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,21 @@ def redis_answers(host: str = "127.0.0.1", port: int = 6379, timeout: float = 0.
 class ServiceProcess:
     """``stae serve NAME`` as a child process; ``start`` returns once ``/v2/health/ready`` answers 200."""
 
-    def __init__(self, name: str, env: dict[str, str], port: int | None = None, log_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        env: dict[str, str],
+        port: int | None = None,
+        log_dir: Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        wrapper: Sequence[str] = (),
+    ) -> None:
+        """``wrapper`` prefixes the command (e.g. ``ip netns exec NS`` to run it in a network namespace)."""
         self.name = name
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.host, self.wrapper = host, list(wrapper)
+        self.url = f"http://{host}:{self.port}"
         self.env = {**os.environ, **env}
         if name == "decoder":  # big parallel ops: let idle OpenMP workers sleep instead of spinning on shared cores
             self.env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -53,7 +65,8 @@ class ServiceProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 180.0) -> ServiceProcess:
-        cmd = [sys.executable, "-m", "stae.cli", "serve", self.name, "--port", str(self.port), "--log-level", "warning"]
+        cmd = [*self.wrapper, sys.executable, "-m", "stae.cli", "serve", self.name, "--host", self.host]
+        cmd += ["--port", str(self.port), "--log-level", "warning"]
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
