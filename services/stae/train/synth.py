@@ -1,0 +1,198 @@
+"""A synthetic action dataset the project makes itself (no labelled video can be downloaded here).
+
+The class is what a small actor *does*: its motion pattern during a short action window. Everything else is
+clutter designed so that the paper's question is real:
+
+* the actor (a ringed disc, about 9% of the frame) sits still outside a window of a quarter to a half of the
+  clip, so which frames are kept matters (frame attention); inside the window it moves and leaves a fading
+  motion trail (as motion blur would), so one well-chosen frame can show the action while an idle frame cannot;
+* the background is textured and drifts with camera jitter, or is taken from real video frames
+  (``backgrounds``), and a class-irrelevant distractor (a plain square) moves across the frame all the time, so
+  which pixels are kept matters (spatial attention);
+* the actor's colour, start position, window and speed vary per clip, so neither position nor colour nor
+  timing gives the class away.
+
+Classes (``CLASSES``, the first K are used): move right / left / up / down, circle clockwise /
+counter-clockwise, grow, shrink, blink, shake. Clips are written as real H.264 mp4 files, one folder per class,
+with ``train.txt`` / ``test.txt`` split files (``<class>/<file> <label index>`` per line) and ``classes.txt``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+CLASSES = (
+    "move_right",
+    "move_left",
+    "move_up",
+    "move_down",
+    "circle_cw",
+    "circle_ccw",
+    "grow",
+    "shrink",
+    "blink",
+    "shake",
+)
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    classes: int = 10
+    clips_per_class: int = 60
+    size: int = 96  # frame side, pixels
+    frames: int = 32  # frames per clip (16 are sampled when read)
+    fps: int = 25
+    test_share: float = 0.25
+    seed: int = 0
+
+
+def _texture(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Smooth random colour texture, (2*size, 2*size, 3) float in [0, 255] (room for jitter and drift)."""
+    n = 2 * size
+    coarse = rng.uniform(40, 215, size=(8, 8, 3))
+    idx = np.linspace(0, 7, n)
+    lo = np.floor(idx).astype(int).clip(0, 6)
+    t = (idx - lo)[:, None]
+    rows = coarse[lo] * (1 - t[..., None]) + coarse[lo + 1] * t[..., None]  # (n, 8, 3)
+    cols = rows[:, lo] * (1 - t.T[..., None]) + rows[:, lo + 1] * t.T[..., None]  # (n, n, 3)
+    return np.clip(cols + rng.normal(0, 12, size=(n, n, 3)), 0, 255)
+
+
+def _backgrounds(folder: Path | None, rng: np.random.Generator, size: int) -> list[np.ndarray]:
+    """Frames of real videos, resized to (2*size, 2*size), when a folder of clips is given."""
+    if folder is None:
+        return []
+    frames = []
+    for clip in sorted(p for p in folder.iterdir() if p.suffix.lower() in {".mp4", ".avi", ".webm", ".mkv"}):
+        with av.open(str(clip)) as container:
+            for i, frame in enumerate(container.decode(video=0)):
+                if i % 15 == 0:
+                    frames.append(frame.to_ndarray(format="rgb24", width=2 * size, height=2 * size).astype(float))
+                if len(frames) > 400:
+                    break
+    if not frames:
+        raise ValueError(f"no decodable video in {folder}")
+    rng.shuffle(frames)
+    return frames
+
+
+def _disc(size: int, cx: float, cy: float, r: float) -> tuple[np.ndarray, np.ndarray]:
+    y, x = np.mgrid[0:size, 0:size]
+    d = np.hypot(x - cx, y - cy)
+    return d <= r, (d <= r) & (d >= 0.55 * r)  # body, ring
+
+
+def _trajectory(cls: str, p: float, size: int, amp: float) -> tuple[float, float, float, bool]:
+    """Offset (dx, dy), radius scale and visibility at action progress p in [0, 1]."""
+    dx = dy = 0.0
+    scale, visible = 1.0, True
+    if cls == "move_right":
+        dx = amp * p
+    elif cls == "move_left":
+        dx = -amp * p
+    elif cls == "move_up":
+        dy = -amp * p
+    elif cls == "move_down":
+        dy = amp * p
+    elif cls in ("circle_cw", "circle_ccw"):
+        sign = 1 if cls == "circle_cw" else -1
+        a = 2 * math.pi * p
+        dx, dy = 0.4 * amp * math.sin(a), sign * 0.4 * amp * (1 - math.cos(a))
+    elif cls == "grow":
+        scale = 1 + 0.8 * p
+    elif cls == "shrink":
+        scale = 1 - 0.6 * p
+    elif cls == "blink":
+        visible = int(p * 6) % 2 == 0
+    elif cls == "shake":
+        dx = 0.25 * amp * math.sin(6 * math.pi * p)
+    return dx, dy, scale, visible
+
+
+def make_clip(cls: str, cfg: SynthConfig, rng: np.random.Generator, backgrounds: list[np.ndarray]) -> np.ndarray:
+    """One clip (frames, size, size, 3) uint8 of class ``cls``."""
+    s, t = cfg.size, cfg.frames
+    canvas = backgrounds[int(rng.integers(len(backgrounds)))] if backgrounds else _texture(rng, s)
+    r = s * math.sqrt(0.09 / math.pi)  # actor area: 9% of the frame
+    amp = s * rng.uniform(0.3, 0.45)
+    # keep the whole motion inside the frame
+    cx0 = rng.uniform(r + amp * 0.5, s - r - amp * 0.5) if cls != "move_right" else rng.uniform(r, s - r - amp)
+    cy0 = rng.uniform(r + amp * 0.5, s - r - amp * 0.5)
+    if cls == "move_left":
+        cx0 = rng.uniform(r + amp, s - r)
+    if cls == "move_up":
+        cy0 = rng.uniform(r + amp, s - r)
+    if cls == "move_down":
+        cy0 = rng.uniform(r, s - r - amp)
+    colour = rng.uniform(60, 255, size=3)
+    ring = 255 - colour
+    length = int(rng.integers(t // 4, t // 2))
+    start = int(rng.integers(0, t - length))
+    # distractor: a plain square crossing the frame the whole time
+    side = s * 0.18
+    dpos = rng.uniform(0, s - side, size=2)
+    dvel = rng.uniform(-1, 1, size=2) * s / t * 1.2
+    dcol = rng.uniform(30, 255, size=3)
+    jitter = np.zeros(2)
+    drift = rng.uniform(-0.5, 0.5, size=2)
+    out = np.empty((t, s, s, 3), dtype=np.uint8)
+    for f in range(t):
+        jitter = np.clip(jitter + drift + rng.normal(0, 0.8, size=2), -s / 2, s / 2)
+        ox, oy = (s // 2 + jitter).astype(int)
+        frame = canvas[oy : oy + s, ox : ox + s].copy()
+        p = min(max((f - start) / max(length - 1, 1), 0.0), 1.0)
+        dx, dy, scale, visible = _trajectory(cls, p, s, amp)
+        x0, y0 = (dpos + dvel * f) % (s - side)
+        frame[int(y0) : int(y0 + side), int(x0) : int(x0 + side)] = dcol
+        if start <= f < start + length:  # motion trail: where the actor was a moment ago, fading
+            for lag, fade in ((0.3, 0.35), (0.2, 0.55), (0.1, 0.75)):
+                tx, ty, ts, tv = _trajectory(cls, max(p - lag, 0.0), s, amp)
+                if tv or cls == "blink":
+                    trail, _ = _disc(s, cx0 + tx, cy0 + ty, r * ts)
+                    frame[trail] = (1 - fade) * frame[trail] + fade * colour
+        if visible:
+            body, rim = _disc(s, cx0 + dx, cy0 + dy, r * scale)
+            frame[body] = colour
+            frame[rim] = ring
+        out[f] = np.clip(frame + rng.normal(0, 4, size=frame.shape), 0, 255).astype(np.uint8)
+    return out
+
+
+def write_mp4(frames: np.ndarray, path: Path, fps: int) -> None:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"crf": "18", "preset": "veryfast"})
+        stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
+        for img in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def generate(out: Path, cfg: SynthConfig, backgrounds: Path | None = None) -> dict[str, int]:
+    """Write the dataset under ``out``; returns clip counts per split."""
+    if not 2 <= cfg.classes <= len(CLASSES):
+        raise ValueError(f"classes must be in [2, {len(CLASSES)}], got {cfg.classes}")
+    if cfg.size % 8 or cfg.size < 32:
+        raise ValueError(f"size must be a multiple of 8 and at least 32, got {cfg.size}")
+    rng = np.random.default_rng(cfg.seed)
+    bgs = _backgrounds(backgrounds, rng, cfg.size)
+    names = CLASSES[: cfg.classes]
+    out.mkdir(parents=True, exist_ok=True)
+    splits: dict[str, list[str]] = {"train": [], "test": []}
+    n_test = max(1, round(cfg.clips_per_class * cfg.test_share))
+    for label, cls in enumerate(names):
+        (out / cls).mkdir(exist_ok=True)
+        for i in range(cfg.clips_per_class):
+            name = f"{cls}/{cls}_{i:04d}.mp4"
+            write_mp4(make_clip(cls, cfg, rng, bgs), out / name, cfg.fps)
+            splits["test" if i < n_test else "train"].append(f"{name} {label}")
+    (out / "classes.txt").write_text("\n".join(names) + "\n")
+    for split, lines in splits.items():
+        (out / f"{split}.txt").write_text("\n".join(lines) + "\n")
+    return {k: len(v) for k, v in splits.items()}

@@ -1,0 +1,131 @@
+"""Training pieces: the synthetic dataset, dataset readers, the relaxed selections, Algorithm 1 end to end
+(a few steps), resuming, and the evaluation grid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import SHARED_DATA
+
+from stae.models import STAE, build_config
+from stae.train.datasets import ClipDataset, collate, folder_per_class, hmdb51, split_file, ucf101
+from stae.train.evaluate import METHODS, evaluate_grid, wilson
+from stae.train.stepwise import TrainConfig, select_frames, select_pixels, train
+from stae.train.synth import CLASSES, SynthConfig, _trajectory, generate, make_clip
+from stae.video import read_clip
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("synth")
+    counts = generate(out, SynthConfig(classes=3, clips_per_class=4, size=64, frames=24, seed=1))
+    assert counts == {"train": 9, "test": 3}
+    return out
+
+
+def test_synthetic_clips_are_real_videos_with_a_small_actor(synth: Path) -> None:
+    videos = split_file(synth, "train")
+    assert videos.classes == CLASSES[:3] and len(videos) == 9 and set(videos.labels) == {0, 1, 2}
+    frames = read_clip(videos.paths[0], 16, 64)
+    assert frames.shape == (16, 64, 64, 3) and frames.std() > 10
+    assert set(folder_per_class(synth).classes) == set(CLASSES[:3])  # sorted by name there
+
+
+def test_each_class_has_its_own_motion() -> None:
+    """Every class starts from rest and ends somewhere (or something) distinct from every other class."""
+    ends = {}
+    for cls in CLASSES:
+        assert _trajectory(cls, 0.0, 64, 20) == (0.0, 0.0, 1.0, True) or cls == "blink"
+        ends[cls] = tuple(np.round([_trajectory(cls, p, 64, 20)[:3] for p in (0.25, 0.5, 0.75)], 3).ravel())
+        ends[cls] += tuple(_trajectory(cls, p, 64, 20)[3] for p in (0.1, 0.3))
+    assert len(set(ends.values())) == len(CLASSES)
+    clip = make_clip("move_right", SynthConfig(size=64, frames=32), np.random.default_rng(3), [])
+    assert clip.shape == (32, 64, 64, 3) and clip.dtype == np.uint8
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "hmdb51_splits").is_dir(), reason="../shared/data/hmdb51_splits is absent")
+def test_hmdb51_official_splits(tmp_path: Path) -> None:
+    splits = SHARED_DATA / "hmdb51_splits"
+    train_set = hmdb51(tmp_path, splits, split=1, subset="train")
+    test_set = hmdb51(tmp_path, splits, split=1, subset="test")
+    assert len(train_set.classes) == 51 and (len(train_set), len(test_set)) == (3570, 1530)
+    assert any("[" in p.name or "(" in p.name for p in train_set.paths)  # odd names survive
+    assert all(p.suffix == ".avi" for p in test_set.paths)
+    with pytest.raises(ValueError, match="splits 1-3"):
+        hmdb51(tmp_path, splits, split=4)
+
+
+def test_ucf101_lists(tmp_path: Path) -> None:
+    (tmp_path / "classInd.txt").write_text("1 ApplyEyeMakeup\n2 Archery\n")
+    (tmp_path / "trainlist01.txt").write_text("Archery/v_Archery_g01_c01.avi 2\nApplyEyeMakeup/v_A_g01_c01.avi 1\n")
+    (tmp_path / "testlist01.txt").write_text("Archery/v_Archery_g07_c01.avi\n")
+    tr = ucf101(tmp_path, tmp_path, 1, "train")
+    te = ucf101(tmp_path, tmp_path, 1, "test")
+    assert tr.classes == ("ApplyEyeMakeup", "Archery") and tr.labels == (1, 0) and te.labels == (1,)
+
+
+def test_undecodable_files_are_skipped_and_cache_is_used(synth: Path, tmp_path: Path) -> None:
+    videos = split_file(synth, "test")
+    bad = tmp_path / "broken.avi"
+    bad.write_bytes(b"not a video" * 50)
+    mixed = type(videos)((*videos.paths, bad), (*videos.labels, 0), videos.classes)
+    ds = ClipDataset(mixed, 16, 64, cache_dir=tmp_path / "cache")
+    x, y = collate([ds[i] for i in range(len(ds))])
+    assert x.shape == (3, 16, 64, 64, 3) and len(y) == 3
+    assert len(list((tmp_path / "cache").glob("*.npy"))) == 3
+    again, _ = collate([ds[i] for i in range(3)])
+    assert torch.equal(again, x)
+
+
+def test_relaxed_selection_is_hard_forward_and_soft_backward() -> None:
+    torch.manual_seed(0)
+    model = STAE(build_config("tiny", num_classes=3))
+    x = torch.randn(2, 16, 3, 64, 64)
+    kept, idx = select_frames(model, x, 4, noise=0.5)
+    assert kept.shape == (2, 4, 3, 64, 64) and bool((idx.diff(dim=1) > 0).all())
+    torch.testing.assert_close(kept, x[torch.arange(2)[:, None], idx])  # the forward pass is the hard choice
+    masked, mask = select_pixels(model, x, kept, idx, 0.4, noise=0.5)
+    assert mask.shape == (2, 4, 1, 64, 64)
+    assert int((masked != 0).any(dim=2).sum()) <= 2 * 4 * round(0.4 * 64 * 64)
+    model.vit(masked, idx).sum().backward()
+    assert model.fa.mlp[0].weight.grad is not None and model.fa.mlp[0].weight.grad.abs().sum() > 0
+    assert model.sa.net[0].weight.grad is not None and model.sa.net[0].weight.grad.abs().sum() > 0
+
+
+@pytest.mark.slow
+def test_algorithm_1_end_to_end_and_resume(synth: Path, tmp_path: Path) -> None:
+    cfg = build_config("tiny", labels=CLASSES[:3])
+    tc = TrainConfig(epochs=(1, 1, 1, 1), batch_size=4, workers=0)
+    run = tmp_path / "run"
+    train(cfg, split_file(synth, "train"), split_file(synth, "test"), run, tc)
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["stage"] for r in rows] == [0, 1, 2, 3] and all("test_acc" in r for r in rows)
+    assert json.loads((run / "config.json").read_text())["train"]["epochs"] == [1, 1, 1, 1]
+    meta = json.loads((run / "last" / "config.json").read_text())["metadata"]
+    assert meta["trained"] is True and meta["stage"] == 3
+    # Resume: a longer stage 3 continues from the saved state instead of starting over.
+    train(cfg, split_file(synth, "train"), None, run, TrainConfig(epochs=(1, 1, 1, 2), batch_size=4, workers=0))
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [(r["stage"], r["epoch"]) for r in rows][-1] == (3, 2) and len(rows) == 5
+
+
+@pytest.mark.slow
+def test_evaluation_grid(synth: Path) -> None:
+    torch.manual_seed(0)
+    model = STAE(build_config("tiny", labels=CLASSES[:3]))
+    model = model.eval()
+    cfg = model.cfg.model_copy(update={"alphas": (1, 16), "betas": (1.0, 0.4)})
+    model.cfg = cfg
+    doc = evaluate_grid(model, split_file(synth, "test"), workers=0, byte_clips=2)
+    assert doc["clips"] == 3 and len(doc["grid"]) == 4
+    for row in doc["grid"]:
+        for m in METHODS:
+            acc, (lo, hi) = row[m]["accuracy"], row[m]["ci95"]
+            assert 0 <= lo <= acc <= hi <= 1
+        assert row["payload_bytes"] > 0
+    assert set(doc["accuracy"]) == {"1,1", "1,0.4", "16,1", "16,0.4"}
+    assert wilson(0, 0) == (0.0, 0.0) and wilson(5, 10)[0] < 0.5 < wilson(5, 10)[1]
