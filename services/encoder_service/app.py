@@ -187,13 +187,16 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
                         frames = await asyncio.to_thread(read_clip, cfg.profile_clip, c.num_frames, c.img_size)
                     else:
                         frames = _synthetic_clip(c.num_frames, c.img_size)
-                    profile = await asyncio.to_thread(build_profile, encoder, frames, server, reps=cfg.profile_reps)
+                    measured = app.state.eval_accuracy  # from `stae eval --store`; else the paper's prior
+                    profile = await asyncio.to_thread(
+                        build_profile, encoder, frames, server, accuracy=measured, reps=cfg.profile_reps
+                    )
                 controller.profile = profile
                 await controller.store.put_profile(profile)
                 if app.state.local is not None:
                     controller.local = await asyncio.to_thread(_local_option, app.state.local, profile)
                 log.info("controller profile ready (%d budgets, %s)", len(profile.entries), profile.accuracy_source)
-            except (httpx.HTTPError, ValueError) as exc:
+            except (httpx.HTTPError, ValueError, OSError) as exc:
                 log.info("waiting for the decoder's profile: %s", exc)
                 await asyncio.sleep(1.0)
 
@@ -212,6 +215,8 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         encoder, trained, local = await asyncio.to_thread(load)
         app.state.encoder, app.state.trained, app.state.local = encoder, trained, local
+        info = read_checkpoint(cfg.checkpoint) if cfg.checkpoint else None
+        app.state.eval_accuracy = (info.metadata.get("eval") or {}).get("accuracy") if info else None
         app.state.client = httpx.AsyncClient(
             base_url=cfg.decoder_url,
             headers={"Authorization": f"Bearer {cfg.decoder_token.get_secret_value()}"},
