@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from numpy.random import default_rng as random_gen
 
 DEFAULT_CLIP = Path(__file__).resolve().parents[3] / "shared" / "data" / "clips" / "arm_wrestling_k400.mp4"
+# The checkpoint trained by the repository's own commands on its synthetic dataset (README, Training).
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "tiny-synth"
 
 
 def free_port() -> int:
@@ -127,6 +130,9 @@ def run_demo(clip: Path, checkpoint: str | None = None, deadline_ms: float = 500
     if not clip.is_file():
         print(f"stae demo: no clip at {clip}; pass one with --clip (make demo CLIP=path)", file=sys.stderr)
         return 2
+    if checkpoint is None and (SHIPPED_CHECKPOINT / "model.safetensors").is_file():
+        checkpoint = str(SHIPPED_CHECKPOINT)
+        print(f"model: {checkpoint} (trained on the project's synthetic actions; a real clip gets a synthetic label)")
     token, key = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     common = {"STAE_DECODER_CHECKPOINT": checkpoint or "", "STAE_ENCODER_CHECKPOINT": checkpoint or ""}
     if redis_answers():
@@ -150,11 +156,20 @@ def run_demo(clip: Path, checkpoint: str | None = None, deadline_ms: float = 500
         }
         with ServiceProcess("encoder", encoder_env) as encoder:
             print(f"decoder at {decoder.url}, encoder at {encoder.url}; sending {clip}")
-            for n in (1, 2):
-                with clip.open("rb") as f:
+            clips = [clip, clip]
+            if checkpoint == str(SHIPPED_CHECKPOINT):  # also one clip of an action the model knows
+                from stae.train.synth import SynthConfig, make_clip, write_mp4
+
+                synthetic = Path(tempfile.mkdtemp()) / "circle_cw.mp4"
+                cfg = SynthConfig(size=64)
+                write_mp4(make_clip("circle_cw", cfg, random_gen(7), []), synthetic, cfg.fps)
+                clips.append(synthetic)
+                print(f"request 3 sends a generated synthetic clip of the action 'circle_cw': {synthetic}")
+            for n, path in enumerate(clips, 1):
+                with path.open("rb") as f:
                     resp = httpx.post(
                         f"{encoder.url}/recognize",
-                        files={"file": (clip.name, f)},
+                        files={"file": (path.name, f)},
                         params={"camera_id": "demo-camera", "deadline_ms": deadline_ms},
                         headers={"X-API-Key": key},
                         timeout=120,
