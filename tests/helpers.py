@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 
+from stae.control.profile import Profile, ProfileEntry
 from stae.demo import ServiceProcess, free_port
 
 TOKEN = "decoder-token-for-tests"
@@ -64,3 +65,34 @@ def encoder_env(decoder_url: str, redis_url: str, **extra: str) -> dict[str, str
         "STAE_ENCODER_PROFILE_REPS": "1",
         **extra,
     }
+
+
+def profile_entry(alpha: int, beta: float, nbytes: float, acc: float, ee: float = 2.0) -> ProfileEntry:
+    """A profile row with round stage times: compute 21 ms with FR (β < 100%), 16 ms without; brotli halves."""
+    return ProfileEntry(
+        alpha=alpha,
+        beta=beta,
+        accuracy=acc,
+        bytes_brotli=nbytes / 2,
+        bytes_none=nbytes,
+        fa_ms=1.0,
+        sa_ms=1.0,
+        pack_ms=1.0,
+        ee_ms=ee,
+        ed_ms=1.0,
+        fr_ms=5.0 if beta < 1 else 0.0,
+        vit_ms=10.0,
+    )
+
+
+# Four budgets spanning 50 kB to 2 MB, the controller and simulator tests' common profile.
+TEST_PROFILE = Profile(
+    model="test",
+    accuracy_source="test",
+    entries=(
+        profile_entry(16, 1.0, 2_000_000, 0.80),
+        profile_entry(16, 0.4, 800_000, 0.78),
+        profile_entry(4, 1.0, 500_000, 0.75),
+        profile_entry(1, 0.4, 50_000, 0.70),
+    ),
+)

@@ -7,11 +7,12 @@ import time
 
 import pytest
 import redis as redis_lib
+from helpers import TEST_PROFILE
 
 from stae.control.controller import Controller
 from stae.control.estimator import BandwidthState, EstimatorConfig, estimate_bps, sample_bps, update
 from stae.control.policy import LocalOption, choose, predict_ms
-from stae.control.profile import PAPER_TABLE_I, Profile, ProfileEntry, paper_prior_accuracy
+from stae.control.profile import PAPER_TABLE_I, paper_prior_accuracy
 from stae.control.store import ControllerStore
 
 CFG = EstimatorConfig()
@@ -80,33 +81,7 @@ def test_plain_harmonic_mean_when_not_robust() -> None:
 # --- policy (eq. 5) --------------------------------------------------------------------------------------
 
 
-def entry(alpha: int, beta: float, *, nbytes: float, acc: float, ee: float = 2.0) -> ProfileEntry:
-    return ProfileEntry(
-        alpha=alpha,
-        beta=beta,
-        accuracy=acc,
-        bytes_brotli=nbytes / 2,
-        bytes_none=nbytes,
-        fa_ms=1.0,
-        sa_ms=1.0,
-        pack_ms=1.0,
-        ee_ms=ee,
-        ed_ms=1.0,
-        fr_ms=5.0 if beta < 1 else 0.0,
-        vit_ms=10.0,
-    )
-
-
-PROFILE = Profile(
-    model="test",
-    accuracy_source="test",
-    entries=(
-        entry(16, 1.0, nbytes=2_000_000, acc=0.80),
-        entry(16, 0.4, nbytes=800_000, acc=0.78),
-        entry(4, 1.0, nbytes=500_000, acc=0.75),
-        entry(1, 0.4, nbytes=50_000, acc=0.70),
-    ),
-)
+PROFILE = TEST_PROFILE
 
 
 def test_fast_link_picks_the_most_accurate_budget() -> None:

@@ -10,38 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import SHARED_DATA
+from helpers import TEST_PROFILE
 
-from stae.control.profile import Profile, ProfileEntry
 from stae.simulate import Trace, simulate
 
-
-def entry(alpha: int, beta: float, nbytes: float, acc: float) -> ProfileEntry:
-    return ProfileEntry(
-        alpha=alpha,
-        beta=beta,
-        accuracy=acc,
-        bytes_brotli=nbytes / 2,
-        bytes_none=nbytes,
-        fa_ms=1,
-        sa_ms=1,
-        pack_ms=1,
-        ee_ms=2,
-        ed_ms=1,
-        fr_ms=5 if beta < 1 else 0,
-        vit_ms=10,
-    )
-
-
-PROFILE = Profile(
-    model="test",
-    accuracy_source="test",
-    entries=(
-        entry(16, 1.0, 2_000_000, 0.80),
-        entry(16, 0.4, 800_000, 0.78),
-        entry(4, 1.0, 500_000, 0.75),
-        entry(1, 0.4, 50_000, 0.70),
-    ),
-)
+PROFILE = TEST_PROFILE
 
 
 def test_link_model_counts_packets_and_loops() -> None:

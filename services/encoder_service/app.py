@@ -30,7 +30,7 @@ from stae.control.estimator import estimate_bps
 from stae.control.policy import LocalOption
 from stae.control.profile import Profile, ServerTimes, build_profile
 from stae.control.store import ControllerStore
-from stae.models.checkpoint import read_checkpoint
+from stae.models.checkpoint import CheckpointInfo, read_checkpoint
 from stae.pipeline import SemanticDecoder, SemanticEncoder
 from stae.video import VideoError, VideoLimits, prepare_frames, read_clip
 
@@ -157,18 +157,18 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     limits = VideoLimits(max_frames=cfg.max_clip_frames)
     inflight: dict[str, int] = {}  # payload bytes per camera sent to the decoder and not yet answered
 
-    def load() -> tuple[SemanticEncoder, bool, SemanticDecoder | None]:
+    def load() -> tuple[SemanticEncoder, CheckpointInfo | None, SemanticDecoder | None]:
         info, model = model_source(cfg.checkpoint, cfg.model)
         if info is not None:
-            encoder, trained = SemanticEncoder.from_checkpoint(info), info.trained
+            encoder = SemanticEncoder.from_checkpoint(info)
         else:
             assert model is not None
             log.warning("no checkpoint configured: %s with RANDOM weights; predictions are meaningless", cfg.model)
-            encoder, trained = SemanticEncoder.from_model(model), False
+            encoder = SemanticEncoder.from_model(model)
         local = None
         if cfg.local_checkpoint:
             local = SemanticDecoder.from_checkpoint(read_checkpoint(cfg.local_checkpoint), "cpu")
-        return encoder, trained, local
+        return encoder, info, local
 
     async def fetch_profile(app: FastAPI) -> None:
         """Build the profile once the decoder answers; retry until it does."""
@@ -213,9 +213,8 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        encoder, trained, local = await asyncio.to_thread(load)
-        app.state.encoder, app.state.trained, app.state.local = encoder, trained, local
-        info = read_checkpoint(cfg.checkpoint) if cfg.checkpoint else None
+        encoder, info, local = await asyncio.to_thread(load)
+        app.state.encoder, app.state.trained, app.state.local = encoder, bool(info and info.trained), local
         app.state.eval_accuracy = (info.metadata.get("eval") or {}).get("accuracy") if info else None
         app.state.client = httpx.AsyncClient(
             base_url=cfg.decoder_url,

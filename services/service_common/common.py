@@ -7,14 +7,12 @@ import re
 import uuid
 from typing import Any
 
-import torch
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
 from pydantic import SecretStr
 
 from stae.models.checkpoint import CheckpointInfo, read_checkpoint
-from stae.models.registry import build_config
-from stae.models.stae import STAE
+from stae.models.stae import STAE, random_model
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", "token", "xxx"}
 CAMERA_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -34,12 +32,11 @@ def secrets_match(given: str | None, expected: list[str]) -> bool:
     return any(hmac.compare_digest(given.encode(), e.encode()) for e in expected)
 
 
-def model_source(checkpoint: str | None, model: str, seed: int = 0) -> tuple[CheckpointInfo | None, STAE | None]:
-    """A checkpoint, or (without one) a seeded random model that encoder and decoder build identically."""
+def model_source(checkpoint: str | None, model: str) -> tuple[CheckpointInfo | None, STAE | None]:
+    """A checkpoint, or (without one) the seeded random model that encoder and decoder build identically."""
     if checkpoint:
         return read_checkpoint(checkpoint), None
-    torch.manual_seed(seed)
-    return None, STAE(build_config(model)).eval()
+    return None, random_model(model)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -20,23 +20,16 @@ from stae.models.checkpoint import (
     save_checkpoint,
 )
 from stae.models.registry import build_config, model_names
-from stae.models.stae import STAE
+from stae.models.stae import RANDOM_SEED, STAE, random_model
 from stae.models.videomae import load_videomae
 from stae.pipeline import SemanticDecoder, SemanticEncoder, resolve_device
 from stae.video import read_clip
 
 log = logging.getLogger("stae")
-RANDOM_SEED = 0
 
 
 class CLIError(Exception):
     """An error to report on one line, exiting with status 2."""
-
-
-def _random_model(name: str) -> STAE:
-    """A seeded, randomly initialised model: encode and decode without a checkpoint build the same one."""
-    torch.manual_seed(RANDOM_SEED)
-    return STAE(build_config(name)).eval()
 
 
 def _source(args: argparse.Namespace) -> tuple[CheckpointInfo | None, str]:
@@ -54,7 +47,7 @@ def _encoder(args: argparse.Namespace) -> tuple[SemanticEncoder, str]:
     info, desc = _source(args)
     if info is not None:
         return SemanticEncoder.from_checkpoint(info), desc
-    return SemanticEncoder.from_model(_random_model(args.model)), desc
+    return SemanticEncoder.from_model(random_model(args.model)), desc
 
 
 def _decoder(args: argparse.Namespace) -> tuple[SemanticDecoder, str]:
@@ -62,7 +55,7 @@ def _decoder(args: argparse.Namespace) -> tuple[SemanticDecoder, str]:
     device = resolve_device(args.device)
     if info is not None:
         return SemanticDecoder.from_checkpoint(info, device), desc
-    return SemanticDecoder.from_model(_random_model(args.model), device), desc
+    return SemanticDecoder.from_model(random_model(args.model), device), desc
 
 
 def _emit(args: argparse.Namespace, doc: dict[str, Any], lines: list[str]) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
+import torch
 from torch import nn
 
 from stae.config import STAEConfig
 from stae.models.feature_recovery import FeatureRecovery
 from stae.models.frame_attention import FrameAttention
+from stae.models.registry import build_config
 from stae.models.spatial_attention import SpatialAttention
 from stae.models.vit import VideoViT
 
@@ -43,3 +45,13 @@ class STAE(nn.Module):
         self.sa = cast(SpatialAttention, build_part(cfg, "sa"))
         self.fr = cast(FeatureRecovery, build_part(cfg, "fr"))
         self.vit = cast(VideoViT, build_part(cfg, "vit"))
+
+
+RANDOM_SEED = 0
+
+
+def random_model(name: str, seed: int = RANDOM_SEED) -> STAE:
+    """A seeded, randomly initialised preset: the CLI and both services build the very same one, so encoder and
+    decoder agree without any checkpoint."""
+    torch.manual_seed(seed)
+    return STAE(build_config(name)).eval()
