@@ -162,9 +162,11 @@ def test_replicas_share_samples_atomically() -> None:
     prefix = f"stae-test-{time.time_ns()}"
 
     async def run() -> tuple[int, float | None]:
-        stores = [ControllerStore(REDIS_URL, prefix=prefix) for _ in range(4)]
+        # Atomicity, not latency, is under test: a generous timeout keeps a loaded machine from tripping the
+        # fail-fast fallback (0.2 s by default) for 40 simultaneous first connections.
+        stores = [ControllerStore(REDIS_URL, prefix=prefix, timeout_s=5.0) for _ in range(4)]
         await asyncio.gather(*(s.record("cam", 125_000, 10.0) for s in stores for _ in range(10)))
-        fresh = ControllerStore(REDIS_URL, prefix=prefix)  # a replica that saw none of them
+        fresh = ControllerStore(REDIS_URL, prefix=prefix, timeout_s=5.0)  # a replica that saw none of them
         state = await fresh.get("cam")
         est = await fresh.estimate("cam")
         for s in [*stores, fresh]:

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +14,12 @@ import pytest
 import torch
 from conftest import SHARED_DATA
 
+from stae.figures import fig4
 from stae.models import STAE, build_config
 from stae.train.datasets import ClipDataset, collate, folder_per_class, hmdb51, split_file, ucf101
 from stae.train.evaluate import METHODS, evaluate_grid, wilson
-from stae.train.stepwise import TrainConfig, select_frames, select_pixels, train
+from stae.train.h264 import roundtrip
+from stae.train.stepwise import TrainConfig, augment, select_frames, select_pixels, train
 from stae.train.synth import CLASSES, SynthConfig, _trajectory, generate, make_clip
 from stae.video import read_clip
 
@@ -114,13 +119,13 @@ def test_algorithm_1_end_to_end_and_resume(synth: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_evaluation_grid(synth: Path) -> None:
+def test_evaluation_grid(synth: Path, tmp_path: Path) -> None:
     torch.manual_seed(0)
     model = STAE(build_config("tiny", labels=CLASSES[:3]))
     model = model.eval()
     cfg = model.cfg.model_copy(update={"alphas": (1, 16), "betas": (1.0, 0.4)})
     model.cfg = cfg
-    doc = evaluate_grid(model, split_file(synth, "test"), workers=0, byte_clips=2)
+    doc = evaluate_grid(model, split_file(synth, "test"), workers=0, byte_clips=2, h264_clips=2, crfs=(23, 43))
     assert doc["clips"] == 3 and len(doc["grid"]) == 4
     for row in doc["grid"]:
         for m in METHODS:
@@ -129,3 +134,52 @@ def test_evaluation_grid(synth: Path) -> None:
         assert row["payload_bytes"] > 0
     assert set(doc["accuracy"]) == {"1,1", "1,0.4", "16,1", "16,0.4"}
     assert wilson(0, 0) == (0.0, 0.0) and wilson(5, 10)[0] < 0.5 < wilson(5, 10)[1]
+    # H.264 of FA's frames: one row per (α, CRF), on the first h264_clips clips; a coarser CRF costs fewer bytes.
+    assert doc["h264_clips"] == 2
+    assert [(r["alpha"], r["crf"]) for r in doc["h264"]] == [(1, 23), (1, 43), (16, 23), (16, 43)]
+    by = {(r["alpha"], r["crf"]): r["payload_bytes"] for r in doc["h264"]}
+    assert by[(16, 43)] < by[(16, 23)] and by[(1, 23)] < by[(16, 23)]
+    doc["data"] = "synth"
+    paths = fig4(doc, tmp_path / "plots")
+    assert [p.name for p in paths] == ["fig4_accuracy_vs_beta.png", "frontier_accuracy_vs_bytes.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
+
+
+def test_h264_roundtrip_keeps_frames_and_costs_bytes() -> None:
+    rng = np.random.default_rng(0)
+    frames = np.repeat(rng.integers(0, 255, size=(1, 64, 64, 3), dtype=np.uint8), 4, axis=0)
+    fine, fine_bytes = roundtrip(frames, 18)
+    coarse, coarse_bytes = roundtrip(frames, 45)
+    assert fine.shape == frames.shape and fine.dtype == np.uint8
+    assert coarse_bytes < fine_bytes
+    err = lambda y: float(np.abs(y.astype(int) - frames).mean())  # noqa: E731
+    assert err(fine) < err(coarse)
+    with pytest.raises(ValueError, match="CRF"):
+        roundtrip(frames, 60)
+
+
+def test_augmentation_shifts_whole_clips_without_changing_their_motion() -> None:
+    frames = torch.zeros(2, 4, 64, 64, 3, dtype=torch.uint8)
+    for t in range(4):  # a bright square moving right by 4 px per frame
+        frames[:, t, 20:28, 10 + 4 * t : 18 + 4 * t] = 200
+    out = augment(frames, torch.Generator().manual_seed(0))
+    assert out.shape == frames.shape and out.dtype == torch.uint8
+    for clip in out:
+        xs = [float(torch.nonzero(f.float().mean(-1) > f.float().mean() + 30)[:, 1].float().mean()) for f in clip]
+        assert np.allclose(np.diff(xs), 4, atol=0.5)  # still moving right at the same speed
+
+
+@pytest.mark.slow
+def test_distributed_training_with_torchrun(synth: Path, tmp_path: Path) -> None:
+    """Two Gloo processes on the CPU, as torchrun starts them on a multi-GPU machine (there: NCCL, one GPU each)."""
+    run = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "stae.cli"]
+    cmd += ["train", "--data", str(synth), "--out", str(run), "--epochs", "1,1,1,1", "--batch-size", "2"]
+    cmd += ["--workers", "0", "--device", "cpu"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["stage"] for r in rows] == [0, 1, 2, 3]  # one writer: rank 0
+    assert json.loads((run / "config.json").read_text())["world_size"] == 2
+    assert json.loads((run / "last" / "config.json").read_text())["metadata"]["trained"] is True

@@ -23,6 +23,7 @@ from stae.models.registry import build_config, model_names
 from stae.models.stae import RANDOM_SEED, STAE, random_model
 from stae.models.videomae import load_videomae
 from stae.pipeline import SemanticDecoder, SemanticEncoder, resolve_device
+from stae.train.h264 import CRFS
 from stae.video import read_clip
 
 log = logging.getLogger("stae")
@@ -332,6 +333,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         device=resolve_device(args.device),
         lr=args.lr,
+        augment=not args.no_augment,
     )
     train(cfg, tr, test, Path(args.out), tc, cache=args.cache)
     print(f"trained {args.model} on {len(tr)} clips; checkpoint in {Path(args.out) / 'last'}")
@@ -353,7 +355,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         videos = hmdb51(args.data, args.hmdb51_splits, args.split_index, args.split)
     else:
         videos = split_file(args.data, args.split)
-    doc = evaluate_grid(model, videos, workers=args.workers, cache=args.cache)
+    doc = evaluate_grid(
+        model, videos, workers=args.workers, cache=args.cache, h264_clips=args.h264_clips, crfs=tuple(args.crf)
+    )
     doc["checkpoint"], doc["data"] = str(ck), str(args.data)
     text = markdown(doc)
     print(text)
@@ -361,6 +365,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         Path(args.json_out).write_text(json.dumps(doc, indent=2) + "\n")
     if args.markdown:
         Path(args.markdown).write_text(text + "\n")
+    if args.plots:
+        from stae.figures import fig4
+
+        for path in fig4(doc, Path(args.plots)):
+            print(f"wrote {path}")
     if args.store:  # the controller's profile reads measured accuracy from here
         meta = {**info.metadata, "eval": {"data": str(args.data), "split": args.split, "accuracy": doc["accuracy"]}}
         model.cfg = info.config
@@ -461,13 +470,14 @@ def build_parser() -> argparse.ArgumentParser:
     trn.add_argument("--split", type=int, default=1)
     trn.add_argument("--model", default="tiny", choices=model_names())
     trn.add_argument("--out", required=True, help="run directory (checkpoints, config, metrics.jsonl)")
-    trn.add_argument("--epochs", default="15,4,4,8", help="epochs of stages 0,1,2,3")
-    trn.add_argument("--batch-size", type=int, default=8)
+    trn.add_argument("--epochs", default="12,3,3,4", help="epochs of stages 0,1,2,3")
+    trn.add_argument("--batch-size", type=int, default=16)
     trn.add_argument("--lr", type=float, default=1e-3)
     trn.add_argument("--workers", type=int, default=2)
     trn.add_argument("--cache", help="folder for decoded frames (later epochs skip decoding)")
     trn.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     trn.add_argument("--seed", type=int, default=0)
+    trn.add_argument("--no-augment", action="store_true", help="train without random shifts and colour changes")
     trn.set_defaults(func=cmd_train)
 
     ev = sub.add_parser("eval", help="accuracy and payload bytes for every budget, STAE and comparisons")
@@ -484,6 +494,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--store", action="store_true", help="write the accuracies into the checkpoint's metadata")
     ev.add_argument("--alphas", type=int, nargs="+", help="evaluate only these frame budgets")
     ev.add_argument("--betas", type=float, nargs="+", help="evaluate only these spatial budgets")
+    ev.add_argument("--h264-clips", type=int, default=200, help="clips the (slow) H.264 baseline runs on; 0 skips it")
+    ev.add_argument("--crf", type=int, nargs="+", default=list(CRFS), help="H.264 constant rate factors")
+    ev.add_argument("--plots", help="folder for the Fig. 4 and accuracy-per-byte PNGs")
     ev.set_defaults(func=cmd_eval)
 
     sim = sub.add_parser("simulate", help="replay uplink traces against the controller and other policies")

@@ -6,7 +6,7 @@ command-line flags. Presets live in :mod:`stae.models.registry`.
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -38,6 +38,10 @@ class ViTConfig(_Frozen):
     fc_norm_eps: float = Field(1e-6, gt=0)
     num_classes: int = Field(51, ge=1)
     drop_path: float = Field(0.0, ge=0, lt=1)
+    # How token features become the clip's feature. VideoMAE (and its checkpoints) average them; "max" keeps the
+    # strongest response of each channel, which lets a small model trained from scratch find a small actor among
+    # many background tokens (mean pooling sat at chance for 10 epochs on the synthetic set; max learned in 2).
+    pool: Literal["mean", "max"] = "mean"
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -72,3 +72,70 @@ def fig5(
     fig.savefig(b, dpi=120)
     plt.close(fig)
     return [a, b]
+
+
+_METHOD_LABELS = {
+    "stae": "ViT_STAE (FA + SA + FR)",
+    "fa_sa": "ViT_FA+SA (zero-filled)",
+    "random_pixels": "random pixels + FR",
+    "uniform_frames": "uniform frames + SA + FR",
+}
+
+
+def fig4(doc: dict[str, Any], out_dir: Path) -> list[Path]:
+    """From a ``stae eval`` document: (a) the paper's Fig. 4, accuracy against β for each α and method;
+    (b) the accuracy-per-byte frontier, accuracy against payload bytes for STAE, FA+SA and H.264."""
+    plt = _pyplot()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    grid = doc["grid"]
+    alphas = sorted({r["alpha"] for r in grid})
+    fig, axes = plt.subplots(1, len(alphas), figsize=(3.2 * len(alphas), 3.4), sharey=True, squeeze=False)
+    for ax, a in zip(axes[0], alphas, strict=True):
+        rows = sorted((r for r in grid if r["alpha"] == a), key=lambda r: r["beta"])
+        for method, label in _METHOD_LABELS.items():
+            ax.plot([100 * r["beta"] for r in rows], [100 * r[method]["accuracy"] for r in rows], "o-", label=label)
+        ax.set_title(f"α = {a}")
+        ax.set_xlabel("β (% of pixels kept)")
+        ax.grid(True, alpha=0.3)
+    axes[0][0].set_ylabel("accuracy (%)")
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle(f"Fig. 4: accuracy against the spatial budget ({doc['clips']} test clips of {doc['data']})")
+    a_path = out_dir / "fig4_accuracy_vs_beta.png"
+    fig.tight_layout()
+    fig.savefig(a_path, dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for method in ("stae", "fa_sa"):
+        pts = [(r["payload_bytes"], 100 * r[method]["accuracy"]) for r in grid if r.get("payload_bytes")]
+        ax.scatter(*zip(*pts, strict=True), s=14, label=_METHOD_LABELS[method])
+    h264 = [(r["payload_bytes"], 100 * r["accuracy"]) for r in doc.get("h264", []) if r["payload_bytes"]]
+    if h264:
+        ax.scatter(*zip(*h264, strict=True), s=14, marker="s", label="H.264 of FA's frames (libx264, CRF 23/33/43)")
+    for label, pts in (
+        ("STAE frontier", [(r["payload_bytes"], 100 * r["stae"]["accuracy"]) for r in grid if r.get("payload_bytes")]),
+        ("H.264 frontier", h264),
+    ):
+        front = _frontier(pts)
+        if front:
+            ax.step(*zip(*front, strict=True), where="post", alpha=0.6, label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("payload bytes per clip")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title("Accuracy per byte")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    b_path = out_dir / "frontier_accuracy_vs_bytes.png"
+    fig.tight_layout()
+    fig.savefig(b_path, dpi=110)
+    plt.close(fig)
+    return [a_path, b_path]
+
+
+def _frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The best accuracy reachable with at most x bytes, at the byte counts where it improves."""
+    out: list[tuple[float, float]] = []
+    for x, y in sorted(points):
+        if not out or y > out[-1][1]:
+            out.append((x, y))
+    return out

@@ -138,7 +138,7 @@ class VideoViT(nn.Module):
         x = x + self.pos_table.to(x.dtype)[pos]
         for block in self.blocks:
             x = block(x)
-        return self.fc_norm(x.mean(dim=1))
+        return self.fc_norm(x.amax(dim=1) if cfg.pool == "max" else x.mean(dim=1))  # (B, N, D) -> (B, D)
 
     def forward(self, frames: Tensor, frame_indices: Tensor | None = None) -> Tensor:
         """(B, α, C, H, W), (B, α) -> logits (B, num_classes)."""

@@ -6,17 +6,26 @@ Stage 2  SA with FA and the ViT frozen; the ViT sees the zero-filled kept pixels
 Stage 3  FR, and the ViT fine-tuned, with FA and SA frozen.
 
 The paper trains one model per (α, β); here each batch draws a budget (α, β) from the grid and FR is shared
-across budgets (it sees the mask, so it knows β). The hard top-k choices are relaxed for training with
-*perturbed top-k and a straight-through gradient*: Gumbel noise is added to the attention logits, the top-k are
-kept exactly as at inference (the forward pass is the deployed one), and the gradient reaches the attention
-weights through ``hard + w - w.detach()`` (frames) and ``mask + w - w.detach()`` (pixels). The noise makes the
-chosen sets vary, so every frame and pixel gets learning signal.
+across budgets (it sees the mask, so it knows β). The hard top-k choices need a training-time relaxation:
+
+* pixels (stage 2): *perturbed top-k with a straight-through gradient*. Gumbel noise is added to SA's logits,
+  the top-k are kept exactly as at inference (the forward pass is the deployed one), and the gradient reaches
+  every pixel's weight through ``mask + w - w.detach()``: it says whether letting more of that pixel through
+  would lower the loss, for kept and dropped pixels alike;
+* frames (stage 1): *ranking distillation from the frozen ViT*. The same straight-through trick gives a dropped
+  frame no gradient at all (FA collapsed onto one fixed frame index for every clip, measured). Instead the frozen
+  ViT classifies every frame alone, and FA learns to rank frames by it: cross-entropy between FA's softmax over
+  frames and softmax(-per-frame loss / τ). FA still scores frames independently and top-α is taken from its
+  scores, so what it learns is exactly what inference uses. ``TrainConfig.fa_straight_through`` restores the
+  straight-through variant for comparison.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -26,10 +35,12 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from safetensors.torch import load_file
-from torch import Tensor
-from torch.utils.data import DataLoader
+from torch import Tensor, nn
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
 
 from stae.config import STAEConfig
 from stae.models.checkpoint import WEIGHTS_FILE, save_checkpoint
@@ -44,16 +55,19 @@ STAGES = (0, 1, 2, 3)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: tuple[int, int, int, int] = (15, 4, 4, 8)  # per stage
-    batch_size: int = 8
+    epochs: tuple[int, int, int, int] = (12, 3, 3, 4)  # per stage
+    batch_size: int = 16
     lr: float = 1e-3
     finetune_lr: float = 2e-4  # the ViT in stage 3
     weight_decay: float = 0.05
     gumbel: float = 0.5  # noise scale of the perturbed top-k
+    rank_tau: float = 0.5  # temperature of the per-frame teacher distribution (stage 1)
+    fa_straight_through: bool = False  # stage 1 with the perturbed top-k instead of ranking distillation
     recon_weight: float = 0.5  # stage 3: L1 on the restored pixels, added to the classification loss
     workers: int = 2
     seed: int = 0
     device: str = "cpu"
+    augment: bool = True  # random shifts of up to 1/8 of the frame and brightness/colour changes while training
 
 
 def seed_everything(seed: int) -> None:
@@ -100,38 +114,137 @@ def select_pixels(
     return kept * mask, mask
 
 
-def _loader(videos: VideoList, cfg: STAEConfig, tc: TrainConfig, shuffle: bool, cache: str | None) -> DataLoader[Any]:
+@dataclass(frozen=True)
+class Dist:
+    """Where this process sits in a torchrun job (world 1: a plain single-process run)."""
+
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    @classmethod
+    def from_env(cls, device: str) -> Dist:
+        """Join the process group torchrun set up (NCCL on GPUs, Gloo on CPUs), or a single-process run."""
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if world <= 1:
+            return cls()
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
+        return cls(dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def _loader(
+    videos: VideoList, cfg: STAEConfig, tc: TrainConfig, ctx: Dist, *, shuffle: bool, cache: str | None
+) -> DataLoader[Any]:
+    """Clips in DataLoader workers; each rank of a torchrun job reads its own share of the training set."""
+    dataset = ClipDataset(videos, cfg.num_frames, cfg.img_size, cache)
+    sampler: DistributedSampler[Any] | None = None
+    if shuffle and ctx.world > 1:
+        sampler = DistributedSampler(dataset, seed=tc.seed)
     g = torch.Generator()
     g.manual_seed(tc.seed)
     return DataLoader(
-        ClipDataset(videos, cfg.num_frames, cfg.img_size, cache),
+        dataset,
         batch_size=tc.batch_size,
-        shuffle=shuffle,
+        shuffle=shuffle and sampler is None,
+        sampler=sampler,
         num_workers=tc.workers,
         collate_fn=collate,
         generator=g,
-        worker_init_fn=lambda i: seed_everything(tc.seed + i),
+        worker_init_fn=lambda i: seed_everything(tc.seed + 1000 * ctx.rank + i),
         persistent_workers=tc.workers > 0,
     )
 
 
-def _batches(loader: DataLoader[Any], cfg: STAEConfig, device: torch.device) -> Iterator[tuple[Tensor, Tensor]]:
+def augment(frames: Tensor, gen: torch.Generator) -> Tensor:
+    """(B, T, H, W, 3) uint8 -> the same clips shifted by up to 1/8 of the frame (edges replicated) and with
+    random gain and colour offsets. Motion direction and timing are untouched, so labels stay valid."""
+    b, t, h, w, c = frames.shape
+    pad = h // 8
+    x = frames.permute(0, 1, 4, 2, 3).reshape(b, t * c, h, w).float()  # (B, T*3, H, W)
+    x = F.pad(x, (pad, pad, pad, pad), mode="replicate")
+    shifts = torch.randint(0, 2 * pad + 1, (b, 2), generator=gen)
+    x = torch.stack([x[i, :, dy : dy + h, dx : dx + w] for i, (dy, dx) in enumerate(shifts.tolist())])
+    x = x.reshape(b, t, c, h, w)
+    gain = torch.empty(b, 1, 1, 1, 1).uniform_(0.8, 1.2, generator=gen)
+    offset = torch.empty(b, 1, c, 1, 1).uniform_(-20, 20, generator=gen)
+    x = (x * gain + offset).clamp_(0, 255).round_()
+    return x.to(torch.uint8).permute(0, 1, 3, 4, 2)  # back to (B, T, H, W, 3)
+
+
+def _batches(
+    loader: DataLoader[Any], cfg: STAEConfig, device: torch.device, gen: torch.Generator | None = None
+) -> Iterator[tuple[Tensor, Tensor]]:
+    """Normalised (B, T, C, H, W) clips and labels; augmented when a generator is given."""
     for frames, labels in loader:
         if frames.numel():
+            if gen is not None:
+                frames = augment(frames, gen)
             yield normalize(frames, cfg.mean, cfg.std).to(device), labels.to(device)
 
 
+class StageStep(nn.Module):
+    """The training forward pass of one stage at one budget, as a module so DistributedDataParallel can wrap it."""
+
+    def __init__(self, model: STAE, tc: TrainConfig) -> None:
+        super().__init__()
+        self.model, self.tc = model, tc
+
+    def rank_loss(self, x: Tensor, y: Tensor) -> Tensor:
+        """Stage 1: FA's distribution over frames against the frozen ViT's per-frame loss (lower = better)."""
+        m = self.model
+        b, t = x.shape[:2]
+        with torch.no_grad():
+            single = x.reshape(b * t, 1, *x.shape[2:])  # every frame as a clip of one frame
+            ids = torch.arange(t, device=x.device).repeat(b)[:, None]  # (B*T, 1) true positions
+            per_frame = F.cross_entropy(m.vit(single, ids).float(), y.repeat_interleave(t), reduction="none")
+            target = torch.softmax(-per_frame.view(b, t) / self.tc.rank_tau, dim=1)  # (B, T)
+        logits = torch.logit(m.fa(x).float().clamp(1e-4, 1 - 1e-4))  # (B, T)
+        return -(target * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+
+    def forward(self, x: Tensor, y: Tensor, stage: int, alpha: int, beta: float) -> tuple[Tensor, Tensor]:
+        """(logits, extra loss) for a batch (B, T, C, H, W) at budget (α, β) as stage ``stage`` trains it."""
+        tc = self.tc
+        m = self.model
+        zero = torch.zeros((), device=x.device)
+        if stage == 0:  # random frame subsets: one ViT for every α
+            b, t = x.shape[:2]
+            idx = torch.stack([torch.randperm(t, device=x.device)[:alpha].sort().values for _ in range(b)])
+            rows = torch.arange(b, device=x.device)[:, None]
+            return m.vit(x[rows, idx], idx), zero
+        if stage == 1 and self.training and not tc.fa_straight_through:
+            kept, idx = select_frames(m, x, alpha, 0.0)
+            return m.vit(kept, idx), self.rank_loss(x, y)
+        kept, idx = select_frames(m, x, alpha, tc.gumbel if stage == 1 and self.training else 0.0)
+        if stage == 1:
+            return m.vit(kept, idx), zero
+        masked, mask = select_pixels(m, x, kept, idx, beta, tc.gumbel if stage == 2 and self.training else 0.0)
+        if stage == 2:
+            return m.vit(masked, idx), zero
+        hard = mask.detach()
+        restored = m.fr(masked.detach(), hard)
+        recon = F.l1_loss(restored * (1 - hard), kept.detach() * (1 - hard)) / (1 - hard).mean().clamp(min=1e-3)
+        return m.vit(restored, idx), tc.recon_weight * recon
+
+
 class Trainer:
-    def __init__(self, model: STAE, tc: TrainConfig, run_dir: Path) -> None:
-        self.model, self.tc, self.run = model, tc, run_dir
-        self.device = torch.device(tc.device)
+    def __init__(self, model: STAE, tc: TrainConfig, run_dir: Path, ctx: Dist) -> None:
+        self.model, self.tc, self.run, self.ctx = model, tc, run_dir, ctx
+        self.device = torch.device(f"cuda:{ctx.local_rank}" if tc.device.startswith("cuda") else tc.device)
         self.model.to(self.device)
-        self.metrics = (run_dir / "metrics.jsonl").open("a")
-        self.rng = random.Random(tc.seed)
+        self.step = StageStep(model, tc)
+        self.metrics = (run_dir / "metrics.jsonl").open("a") if ctx.main else None
+        self.rng = random.Random(tc.seed)  # the same budget sequence on every rank
+        self.gen = torch.Generator().manual_seed(tc.seed + ctx.rank)  # augmentation differs per rank
 
     def log(self, **row: Any) -> None:
-        self.metrics.write(json.dumps(row) + "\n")
-        self.metrics.flush()
+        if self.metrics is not None:
+            self.metrics.write(json.dumps(row) + "\n")
+            self.metrics.flush()
 
     def _budget(self, stage: int) -> tuple[int, float]:
         cfg = self.model.cfg
@@ -142,25 +255,11 @@ class Trainer:
         betas = [b for b in cfg.betas if b < 1.0] if stage >= 2 else [1.0]
         return alpha, self.rng.choice(betas or [1.0])
 
-    def _forward(self, stage: int, x: Tensor, alpha: int, beta: float) -> tuple[Tensor, Tensor]:
-        """(logits, extra loss) for one batch at budget (α, β) as stage ``stage`` trains it."""
-        m = self.model
-        zero = torch.zeros((), device=x.device)
-        if stage == 0:  # random frame subsets: one ViT for every α
-            b, t = x.shape[:2]
-            idx = torch.stack([torch.randperm(t, device=x.device)[:alpha].sort().values for _ in range(b)])
-            rows = torch.arange(b, device=x.device)[:, None]
-            return m.vit(x[rows, idx], idx), zero
-        kept, idx = select_frames(m, x, alpha, self.tc.gumbel if stage == 1 else 0.0)
-        if stage == 1:
-            return m.vit(kept, idx), zero
-        masked, mask = select_pixels(m, x, kept, idx, beta, self.tc.gumbel if stage == 2 else 0.0)
-        if stage == 2:
-            return m.vit(masked, idx), zero
-        hard = mask.detach()
-        restored = m.fr(masked.detach(), hard)
-        recon = F.l1_loss(restored * (1 - hard), kept.detach() * (1 - hard)) / (1 - hard).mean().clamp(min=1e-3)
-        return m.vit(restored, idx), self.tc.recon_weight * recon
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        """bf16 mixed precision on GPUs (no loss scaling needed); full precision on CPUs."""
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
 
     def _params(self, stage: int) -> list[dict[str, Any]]:
         m, tc = self.model, self.tc
@@ -172,9 +271,8 @@ class Trainer:
             2: [(m.sa, tc.lr)],
             3: [(m.fr, tc.lr), (m.vit, tc.finetune_lr)],
         }
-        groups = by_stage[stage]
         out = []
-        for module, lr in groups:
+        for module, lr in by_stage[stage]:
             for p in module.parameters():
                 p.requires_grad_(True)
             out.append({"params": list(module.parameters()), "lr": lr})
@@ -188,39 +286,60 @@ class Trainer:
         if epochs <= 0:
             return
         opt = torch.optim.AdamW(self._params(stage), weight_decay=self.tc.weight_decay)
+        # DDP after requires_grad is set: it all-reduces the gradients of exactly the parameters this stage trains.
+        step: nn.Module = self.step
+        if self.ctx.world > 1:
+            ids = [self.ctx.local_rank] if self.device.type == "cuda" else None
+            step = nn.parallel.DistributedDataParallel(self.step, device_ids=ids)
         steps = epochs * max(1, len(train))
         sched = torch.optim.lr_scheduler.OneCycleLR(
             opt, max_lr=[g["lr"] for g in opt.param_groups], total_steps=steps, pct_start=0.15
         )
-        step = 0
-        for epoch in range(epochs):
+        done = 0
+        for epoch in range(first_epoch, first_epoch + epochs):
+            if isinstance(train.sampler, DistributedSampler):
+                train.sampler.set_epoch(1000 * stage + epoch)
             self.model.train()
-            start, seen, correct, total_loss = time.perf_counter(), 0, 0, 0.0
-            for x, y in _batches(train, self.model.cfg, self.device):
+            start = time.perf_counter()
+            totals = torch.zeros(3, dtype=torch.float64)  # seen, correct, summed loss
+            bar = tqdm(
+                _batches(train, self.model.cfg, self.device, self.gen if self.tc.augment else None),
+                total=len(train),
+                desc=f"stage {stage} epoch {epoch + 1}/{self.tc.epochs[stage]}",
+                disable=None if self.ctx.main else True,  # rank 0 only, and only on a terminal
+                leave=False,
+            )
+            for x, y in bar:
                 alpha, beta = self._budget(stage)
-                logits, extra = self._forward(stage, x, alpha, beta)
-                loss = F.cross_entropy(logits, y, label_smoothing=0.1) + extra
+                with self._autocast():
+                    logits, extra = step(x, y, stage, alpha, beta)
+                    loss = F.cross_entropy(logits.float(), y, label_smoothing=0.1) + extra.float()
                 opt.zero_grad(set_to_none=True)
-                loss.backward()  # type: ignore[no-untyped-call]
+                loss.backward()
                 opt.step()
-                if step < steps:
+                if done < steps:
                     sched.step()
-                step += 1
-                seen += len(y)
-                correct += int((logits.argmax(1) == y).sum())
-                total_loss += float(loss.detach()) * len(y)
-            row = {
+                done += 1
+                totals += torch.tensor([len(y), int((logits.argmax(1) == y).sum()), float(loss.detach()) * len(y)])
+                bar.set_postfix(loss=f"{totals[2] / totals[0]:.3f}", acc=f"{totals[1] / totals[0]:.3f}", refresh=False)
+            if self.ctx.world > 1:
+                dist.all_reduce(totals)  # gloo and nccl both reduce float64 on the CPU/GPU tensor they are given
+            seen = max(float(totals[0]), 1.0)
+            row: dict[str, Any] = {
                 "stage": stage,
-                "epoch": first_epoch + epoch + 1,
-                "loss": total_loss / max(seen, 1),
-                "train_acc": correct / max(seen, 1),
+                "epoch": epoch + 1,
+                "loss": float(totals[2]) / seen,
+                "train_acc": float(totals[1]) / seen,
                 "seconds": round(time.perf_counter() - start, 1),
             }
-            if test is not None and (epoch + 1 == epochs or (epoch + 1) % 5 == 0):
-                row["test_acc"] = self.evaluate(stage, test)
-            self.log(**row)
-            log.info("stage %d: %s", stage, row)
-            self.save(stage, first_epoch + epoch + 1)
+            if self.ctx.main:
+                if test is not None and (epoch + 1 == self.tc.epochs[stage] or (epoch + 1) % 5 == 0):
+                    row["test_acc"] = self.evaluate(stage, test)
+                self.log(**row)
+                log.info("stage %d: %s", stage, row)
+                self.save(stage, epoch + 1)
+            if self.ctx.world > 1:
+                dist.barrier()  # the others wait while rank 0 evaluates and saves
 
     @torch.no_grad()
     def evaluate(
@@ -228,14 +347,17 @@ class Trainer:
     ) -> float:
         """Accuracy at budget (α, β) (default: the hardest budget the stage trains) with the deployed forward."""
         self.model.eval()
+        self.step.eval()
         cfg = self.model.cfg
         a = alpha or (min(cfg.alphas) if stage >= 1 else cfg.num_frames)
         b = beta or (min(cfg.betas) if stage >= 2 else 1.0)
         correct = seen = 0
         for x, y in _batches(loader, cfg, self.device):
-            logits, _ = self._forward(max(stage, 1), x, a, b)
+            with self._autocast():
+                logits, _ = self.step(x, y, max(stage, 1), a, b)
             correct += int((logits.argmax(1) == y).sum())
             seen += len(y)
+        self.step.train()
         return correct / max(seen, 1)
 
     def save(self, stage: int, epoch: int) -> None:
@@ -252,7 +374,12 @@ def train(
     cache: str | None = None,
     resume: bool = True,
 ) -> STAE:
-    """Run all four stages into ``run_dir`` (checkpoints, resolved config, metrics.jsonl); resumable."""
+    """Run all four stages into ``run_dir`` (checkpoints, resolved config, metrics.jsonl); resumable.
+
+    Under ``torchrun --nproc_per_node N`` every process trains on its share of each epoch and the gradients are
+    averaged by DistributedDataParallel; rank 0 evaluates, logs and writes the checkpoints.
+    """
+    ctx = Dist.from_env(tc.device)
     run_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(tc.seed)
     torch.use_deterministic_algorithms(tc.device == "cpu", warn_only=True)
@@ -264,12 +391,12 @@ def train(
         model.load_state_dict(load_file(str(run_dir / "last" / WEIGHTS_FILE)))
         done = (p["stage"], p["epoch"])
         log.info("resuming after stage %d epoch %d", *done)
-    (run_dir / "config.json").write_text(
-        json.dumps({"model": model_cfg.model_dump(mode="json"), "train": asdict(tc)}, indent=2) + "\n"
-    )
-    trainer = Trainer(model, tc, run_dir)
-    train_loader = _loader(train_videos, model_cfg, tc, shuffle=True, cache=cache)
-    test_loader = _loader(test_videos, model_cfg, tc, shuffle=False, cache=cache) if test_videos else None
+    if ctx.main:
+        config = {"model": model_cfg.model_dump(mode="json"), "train": asdict(tc), "world_size": ctx.world}
+        (run_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    trainer = Trainer(model, tc, run_dir, ctx)
+    train_loader = _loader(train_videos, model_cfg, tc, ctx, shuffle=True, cache=cache)
+    test_loader = _loader(test_videos, model_cfg, tc, ctx, shuffle=False, cache=cache) if test_videos else None
     for stage in STAGES:
         if stage >= done[0]:
             trainer.train_stage(stage, train_loader, test_loader, done[1] if stage == done[0] else 0)

@@ -3,12 +3,12 @@
 The class is what a small actor *does*: its motion pattern during a short action window. Everything else is
 clutter designed so that the paper's question is real:
 
-* the actor (a ringed disc, about 9% of the frame) sits still outside a window of a quarter to a half of the
-  clip, so which frames are kept matters (frame attention); inside the window it moves and leaves a fading
+* the actor (a ringed disc, ``actor_area`` = 12% of the frame) sits still outside a window of a third to two
+  thirds of the clip, so which frames are kept matters (frame attention); inside the window it moves and leaves a fading
   motion trail (as motion blur would), so one well-chosen frame can show the action while an idle frame cannot;
-* the background is textured and drifts with camera jitter, or is taken from real video frames
-  (``backgrounds``), and a class-irrelevant distractor (a plain square) moves across the frame all the time, so
-  which pixels are kept matters (spatial attention);
+* the background is a smooth texture of moderate contrast that shakes with camera jitter, or is taken from real
+  video frames (``backgrounds``), and a class-irrelevant distractor (a plain square) moves across the frame all
+  the time, so which pixels are kept matters (spatial attention);
 * the actor's colour, start position, window and speed vary per clip, so neither position nor colour nor
   timing gives the class away.
 
@@ -48,13 +48,16 @@ class SynthConfig:
     frames: int = 32  # frames per clip (16 are sampled when read)
     fps: int = 25
     test_share: float = 0.25
+    actor_area: float = 0.12  # share of the frame the actor's disc covers
     seed: int = 0
 
 
 def _texture(rng: np.random.Generator, size: int) -> np.ndarray:
     """Smooth random colour texture, (2*size, 2*size, 3) float in [0, 255] (room for jitter and drift)."""
     n = 2 * size
-    coarse = rng.uniform(40, 215, size=(8, 8, 3))
+    # Moderate contrast: with a full-range texture (40..215) a ViT from scratch memorised backgrounds (82% train,
+    # 42% test on 1,500 clips, 9% actor); at 90..170 with a 12% actor it generalised (74% / 78%).
+    coarse = rng.uniform(90, 170, size=(8, 8, 3))
     idx = np.linspace(0, 7, n)
     lo = np.floor(idx).astype(int).clip(0, 6)
     t = (idx - lo)[:, None]
@@ -118,7 +121,7 @@ def make_clip(cls: str, cfg: SynthConfig, rng: np.random.Generator, backgrounds:
     """One clip (frames, size, size, 3) uint8 of class ``cls``."""
     s, t = cfg.size, cfg.frames
     canvas = backgrounds[int(rng.integers(len(backgrounds)))] if backgrounds else _texture(rng, s)
-    r = s * math.sqrt(0.09 / math.pi)  # actor area: 9% of the frame
+    r = s * math.sqrt(cfg.actor_area / math.pi)
     amp = s * rng.uniform(0.3, 0.45)
     # keep the whole motion inside the frame
     cx0 = rng.uniform(r + amp * 0.5, s - r - amp * 0.5) if cls != "move_right" else rng.uniform(r, s - r - amp)
@@ -131,7 +134,7 @@ def make_clip(cls: str, cfg: SynthConfig, rng: np.random.Generator, backgrounds:
         cy0 = rng.uniform(r, s - r - amp)
     colour = rng.uniform(60, 255, size=3)
     ring = 255 - colour
-    length = int(rng.integers(t // 4, t // 2))
+    length = int(rng.integers(t // 3, 2 * t // 3))  # the action window
     start = int(rng.integers(0, t - length))
     # distractor: a plain square crossing the frame the whole time
     side = s * 0.18
@@ -178,6 +181,8 @@ def write_mp4(frames: np.ndarray, path: Path, fps: int) -> None:
 
 def generate(out: Path, cfg: SynthConfig, backgrounds: Path | None = None) -> dict[str, int]:
     """Write the dataset under ``out``; returns clip counts per split."""
+    if not 0.01 <= cfg.actor_area <= 0.15:
+        raise ValueError(f"actor_area must be in [0.01, 0.15] (a small actor), got {cfg.actor_area}")
     if not 2 <= cfg.classes <= len(CLASSES):
         raise ValueError(f"classes must be in [2, {len(CLASSES)}], got {cfg.classes}")
     if cfg.size % 8 or cfg.size < 32:
