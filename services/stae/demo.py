@@ -160,11 +160,11 @@ def run_demo(clip: Path, checkpoint: str | None = None, deadline_ms: float = 500
             if checkpoint == str(SHIPPED_CHECKPOINT):  # also one clip of an action the model knows
                 from stae.train.synth import SynthConfig, make_clip, write_mp4
 
-                synthetic = Path(tempfile.mkdtemp()) / "circle_cw.mp4"
+                synthetic = Path(tempfile.mkdtemp()) / "move_down.mp4"
                 cfg = SynthConfig(size=64)
-                write_mp4(make_clip("circle_cw", cfg, random_gen(7), []), synthetic, cfg.fps)
+                write_mp4(make_clip("move_down", cfg, random_gen(7), []), synthetic, cfg.fps)
                 clips.append(synthetic)
-                print(f"request 3 sends a generated synthetic clip of the action 'circle_cw': {synthetic}")
+                print(f"request 3 sends a generated synthetic clip of the action 'move_down': {synthetic}")
             for n, path in enumerate(clips, 1):
                 with path.open("rb") as f:
                     resp = httpx.post(

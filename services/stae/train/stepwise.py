@@ -132,9 +132,12 @@ class Dist:
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world <= 1:
             return cls()
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        if device.startswith("cuda"):
+            torch.cuda.set_device(local_rank)  # one GPU per process
         if not dist.is_initialized():
             dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
-        return cls(dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0")))
+        return cls(dist.get_rank(), world, local_rank)
 
 
 def _loader(
