@@ -41,7 +41,7 @@ sdk: $(STAMP)
 	$(PY) clients/generate.py
 
 # Train the shipped tiny model from scratch (issue 3): a fresh synthetic set, Algorithm 1, the eval grid with its
-# plots, and the profile, into models/tiny-synth. About 40 minutes on 2 CPU cores; WORK holds data and run.
+# plots, and the profile, into models/tiny-synth. On 2 CPU cores: 25 minutes to train, the full eval grid longer.
 WORK ?= /tmp/stae-tiny-synth
 TINY := models/tiny-synth
 tiny-synth: $(STAMP)

@@ -194,7 +194,7 @@ def test_shipped_checkpoint_recognizes_fresh_synthetic_actions(tmp_path: Path) -
     """The committed model, through the deployed encoder and decoder, on clips it has never seen (a new seed),
     written as mp4 and read back as a camera would."""
     meta = json.loads((SHIPPED / "config.json").read_text())["metadata"]
-    assert meta["trained"] is True and set(meta["eval"]["accuracy"]) >= {"16,1", "1,0.4"}
+    assert meta["trained"] is True and meta["stage"] == 3
     encoder, decoder = SemanticEncoder.from_checkpoint(SHIPPED), SemanticDecoder.from_checkpoint(SHIPPED)
     cfg = SynthConfig(size=64)
     rng = np.random.default_rng(2024)
