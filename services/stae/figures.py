@@ -106,16 +106,16 @@ def fig4(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for method in ("stae", "fa_sa"):
-        pts = [(r["payload_bytes"], 100 * r[method]["accuracy"]) for r in grid if r.get("payload_bytes")]
+    points = {
+        m: [(r["payload_bytes"], 100 * r[m]["accuracy"]) for r in grid if r.get("payload_bytes")]
+        for m in ("stae", "fa_sa")
+    }
+    for method, pts in points.items():
         ax.scatter(*zip(*pts, strict=True), s=14, label=_METHOD_LABELS[method])
     h264 = [(r["payload_bytes"], 100 * r["accuracy"]) for r in doc.get("h264", []) if r["payload_bytes"]]
     if h264:
         ax.scatter(*zip(*h264, strict=True), s=14, marker="s", label="H.264 of FA's frames (libx264, CRF 23/33/43)")
-    for label, pts in (
-        ("STAE frontier", [(r["payload_bytes"], 100 * r["stae"]["accuracy"]) for r in grid if r.get("payload_bytes")]),
-        ("H.264 frontier", h264),
-    ):
+    for label, pts in (("STAE frontier", points["stae"]), ("H.264 frontier", h264)):
         front = _frontier(pts)
         if front:
             ax.step(*zip(*front, strict=True), where="post", alpha=0.6, label=label)

@@ -82,9 +82,9 @@ def _h264(
     """(correct, stream bytes) per (α, CRF) for a batch: FA's kept frames through libx264 and back."""
     cfg = model.cfg
     out = {}
+    rows = torch.arange(len(y))[:, None]
     for a in alphas:
         _, idx = select_frames(model, x, a, 0.0)
-        rows = torch.arange(len(y))[:, None]
         kept = frames[rows, idx.cpu()].numpy()  # (B, α, H, W, 3) uint8
         for c in crfs:
             decoded, nbytes = zip(*(roundtrip(clip, c) for clip in kept), strict=True)

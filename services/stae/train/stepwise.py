@@ -22,7 +22,6 @@ across budgets (it sees the mask, so it knows β). The hard top-k choices need a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -258,11 +257,9 @@ class Trainer:
         betas = [b for b in cfg.betas if b < 1.0] if stage >= 2 else [1.0]
         return alpha, self.rng.choice(betas or [1.0])
 
-    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
-        """bf16 mixed precision on GPUs (no loss scaling needed); full precision on CPUs."""
-        if self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+    def _autocast(self) -> torch.autocast:
+        """bf16 mixed precision on GPUs (no loss scaling needed), as the decoder serves; float32 on CPUs."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda")
 
     def _params(self, stage: int) -> list[dict[str, Any]]:
         m, tc = self.model, self.tc
