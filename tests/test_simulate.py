@@ -27,6 +27,9 @@ def test_link_model_counts_packets_and_loops() -> None:
     assert trace.mean_bps() == pytest.approx(5 * 1500 * 8 / 0.010)
     steady = Trace.constant(12e6)
     assert steady.finish_ms(0, 1.5e6) == pytest.approx(1000, abs=2)  # 12 Mbit at 12 Mbit/s
+    assert trace.delivered_bytes(0, 2) == 3 * 1500  # milliseconds 1 and 2
+    assert trace.delivered_bytes(2, 10) == 2 * 1500
+    assert trace.delivered_bytes(0, 25) == (5 + 5 + 4) * 1500  # two loops, then milliseconds 21-25
 
 
 def test_oracle_and_controller_on_a_steady_link() -> None:
@@ -53,6 +56,18 @@ def test_policies_never_see_the_future() -> None:
     assert all(o.decision.alpha == 1 for o in later)  # ... but is acted on once measured
     oracle = simulate(PROFILE, trace, "oracle", deadline_ms=1000, rate_hz=1, requests=40)
     assert oracle.summary(1000)["hit_rate"] > res.summary(1000)["hit_rate"]
+
+
+def test_meter_sees_the_past_link_but_not_the_coming_transfer() -> None:
+    """The meter knows the link's true past rate: exact on a steady link, still surprised by a collapse."""
+    steady = simulate(PROFILE, Trace.constant(16e6), "meter", deadline_ms=300, rate_hz=1, requests=30).summary(300)
+    assert steady["hit_rate"] == 1.0 and steady["budgets"].get("16,0.4,brotli", 0) >= 29  # the oracle's choice
+    fast = np.arange(1, 20_001)  # ~12 Mbit/s for 20 s, then 0.6 Mbit/s
+    trace = Trace(np.concatenate([fast, 20_000 + np.arange(1, 2001) * 20]).astype(np.int64))
+    res = simulate(PROFILE, trace, "meter", deadline_ms=1000, rate_hz=1, requests=40)
+    assert all(o.met for o in res.outcomes if 1_000 <= o.arrival_ms < 19_000)
+    first_after = next(o for o in res.outcomes if o.arrival_ms >= 20_000)
+    assert not first_after.met and first_after.decision.alpha > 1
 
 
 def test_fixed_and_local_policies() -> None:
@@ -98,7 +113,7 @@ def test_simulate_command_on_a_real_trace(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(out.read_text())
     by_policy = {r["policy"]: r for r in doc["results"]}
-    assert set(by_policy) == {"controller", "last-sample", "oracle", "full-offload", "paper"}
+    assert set(by_policy) == {"controller", "last-sample", "meter", "oracle", "full-offload", "paper"}
     assert by_policy["oracle"]["hit_rate"] >= by_policy["controller"]["hit_rate"]
     assert all(0 <= r["hit_rate"] <= 1 and r["p50_ms"] <= r["p95_ms"] <= r["p99_ms"] for r in doc["results"])
     assert (tmp_path / "plots" / "fig5a_completion_time.png").stat().st_size > 10_000

@@ -31,7 +31,8 @@ from stae.control.store import ControllerStore
 from stae.wire import EntropyCoder
 
 PACKET_BYTES = 1500
-POLICIES = ("controller", "last-sample", "oracle", "full-offload", "paper", "local")
+POLICIES = ("controller", "last-sample", "meter", "oracle", "full-offload", "paper", "local")
+METER_MS = 250.0  # the meter policy's sampling interval
 
 
 class Trace:
@@ -57,6 +58,15 @@ class Trace:
 
     def mean_bps(self) -> float:
         return self.opps.size * PACKET_BYTES * 8 / (self.period / 1e3)
+
+    def delivered_bytes(self, start_ms: float, end_ms: float) -> float:
+        """Bytes the link could carry in (start_ms, end_ms]."""
+
+        def packets_by(t: float) -> int:
+            cycle, within = divmod(t, self.period)
+            return int(cycle) * self.opps.size + int(np.searchsorted(self.opps, within, side="right"))
+
+        return float((packets_by(end_ms) - packets_by(start_ms)) * PACKET_BYTES)
 
     def finish_ms(self, start_ms: float, nbytes: float) -> float:
         """When the last packet of ``nbytes`` sent at ``start_ms`` has crossed."""
@@ -187,20 +197,27 @@ async def _simulate(
         full = profile.entry(max(e.alpha for e in profile.entries), 1.0)
         local = LocalOption(full.accuracy if full else 0.0, local_ms)
     controller = None
-    if policy in ("controller", "last-sample"):
-        est = EstimatorConfig() if policy == "controller" else EstimatorConfig(window=1, robust=False)
+    if policy in ("controller", "last-sample", "meter"):
+        est = EstimatorConfig(window=1, robust=False) if policy == "last-sample" else EstimatorConfig()
         controller = Controller(
             ControllerStore(None, est), profile, prior_bps=prior_bps, overhead_ms=overhead_ms, local=local
         )
     pending: list[tuple[float, float, float]] = []  # (transfer end, bytes, measured transfer ms)
+    metered = 0.0  # the meter policy has sampled the link up to here
     result = PolicyResult(policy)
     for i in range(requests):
         arrival = i * 1000.0 / rate_hz
         start = max(arrival, link.camera_free)
         deadline_at = arrival + deadline_ms
         if controller is not None:
-            for sample in sorted(s for s in pending if s[0] <= start):  # only what has been measured by now
-                await controller.observe("cam", int(sample[1]), sample[2])
+            if policy == "meter":  # the link's true capacity over every METER_MS of the past
+                while metered + METER_MS <= start:
+                    nbytes = trace.delivered_bytes(metered, metered + METER_MS)
+                    await controller.observe("cam", max(int(nbytes), 1), METER_MS)
+                    metered += METER_MS
+            else:  # only the transfers that have finished by now
+                for sample in sorted(s for s in pending if s[0] <= start):
+                    await controller.observe("cam", int(sample[1]), sample[2])
             pending = [s for s in pending if s[0] > start]
             backlog = sum(s[1] for s in pending)  # payloads handed to the network and not yet answered
             choice = await controller.decide("cam", max(deadline_at - start, 0.001), backlog_bytes=backlog)

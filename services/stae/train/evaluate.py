@@ -51,28 +51,27 @@ def _uniform(b: int, t: int, alpha: int, device: torch.device) -> Tensor:
 
 
 @torch.no_grad()
-def _logits(model: STAE, x: Tensor, method: str, alpha: int, beta: float, gen: torch.Generator) -> Tensor:
-    b, t = x.shape[:2]
+def _budget_logits(model: STAE, x: Tensor, alpha: int, beta: float, gen: torch.Generator) -> dict[str, Tensor]:
+    """Logits (B, classes) of every method at one budget; FA's and SA's selections are computed once and shared."""
+    b, t, _, h, w = x.shape
     rows = torch.arange(b, device=x.device)[:, None]
-    if method == "uniform_frames":
-        idx = _uniform(b, t, alpha, x.device)
-        kept = x[rows, idx]
-    else:
-        kept, idx = select_frames(model, x, alpha, 0.0)
-    if beta >= 1.0:
-        return model.vit(kept, idx)
-    if method == "random_pixels":
-        h, w = x.shape[-2:]
-        k = kept_pixels(beta, h, w)
-        scores = torch.rand(b * alpha, h * w, generator=gen).to(x.device)
-        mask = torch.zeros_like(scores).scatter_(1, torch.topk(scores, k, dim=1).indices, 1.0)
-        mask = mask.reshape(b, alpha, 1, h, w)
-        masked = kept * mask
-    else:
-        masked, mask = select_pixels(model, x, kept, idx, beta, 0.0)
-    if method == "fa_sa":
-        return model.vit(masked, idx)
-    return model.vit(model.fr(masked, mask), idx)
+    kept, idx = select_frames(model, x, alpha, 0.0)
+    uidx = _uniform(b, t, alpha, x.device)
+    ukept = x[rows, uidx]
+    if beta >= 1.0:  # every pixel kept: FA+SA and random pixels are STAE itself
+        full = model.vit(kept, idx)
+        return {"stae": full, "fa_sa": full, "random_pixels": full, "uniform_frames": model.vit(ukept, uidx)}
+    masked, mask = select_pixels(model, x, kept, idx, beta, 0.0)
+    scores = torch.rand(b * alpha, h * w, generator=gen).to(x.device)
+    rmask = torch.zeros_like(scores).scatter_(1, torch.topk(scores, kept_pixels(beta, h, w), dim=1).indices, 1.0)
+    rmask = rmask.reshape(b, alpha, 1, h, w)
+    umasked, umask = select_pixels(model, x, ukept, uidx, beta, 0.0)
+    return {
+        "stae": model.vit(model.fr(masked, mask), idx),
+        "fa_sa": model.vit(masked, idx),
+        "random_pixels": model.vit(model.fr(kept * rmask, rmask), idx),
+        "uniform_frames": model.vit(model.fr(umasked, umask), uidx),
+    }
 
 
 @torch.no_grad()
@@ -131,10 +130,8 @@ def evaluate_grid(
         x, y = normalize(frames, cfg.mean, cfg.std).to(device), labels.to(device)
         n += len(y)
         for a, b in budgets:
-            for m in METHODS:
-                if b >= 1.0 and m in ("fa_sa", "random_pixels"):  # identical to stae at β = 100%
-                    continue
-                correct[(m, a, b)] += int((_logits(model, x, m, a, b, gen).argmax(1) == y).sum())
+            for m, logits in _budget_logits(model, x, a, b, gen).items():
+                correct[(m, a, b)] += int((logits.argmax(1) == y).sum())
         take = min(len(y), h264_clips - n_h264)
         if take > 0:
             for (a, c), (hits, nbytes) in _h264(model, frames[:take], x[:take], y[:take], cfg.alphas, crfs).items():
@@ -148,7 +145,7 @@ def evaluate_grid(
         payloads = [encoder.encode(f, a, b).payload_bytes for f in byte_frames]
         row: dict[str, Any] = {"alpha": a, "beta": b, "payload_bytes": float(np.mean(payloads)) if payloads else None}
         for m in METHODS:
-            c = correct[(m, a, b)] if b < 1.0 or m in ("stae", "uniform_frames") else correct[("stae", a, b)]
+            c = correct[(m, a, b)]
             lo, hi = wilson(c, n)
             row[m] = {"accuracy": c / max(n, 1), "ci95": [lo, hi]}
         rows.append(row)
