@@ -51,7 +51,7 @@ tiny-synth: $(STAMP)
 		--json $(WORK)/eval.json --markdown $(WORK)/eval.md --plots $(WORK)/plots
 	mkdir -p $(TINY)
 	cp $(WORK)/run/last/* $(WORK)/eval.json $(WORK)/eval.md $(WORK)/plots/*.png $(TINY)/
-	$(VENV)/bin/stae profile --checkpoint $(TINY) --json $(TINY)/profile.json
+	$(VENV)/bin/stae profile --checkpoint $(TINY) --json-out $(TINY)/profile.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -135,11 +135,12 @@ def test_evaluation_grid(synth: Path, tmp_path: Path) -> None:
         assert row["payload_bytes"] > 0
     assert set(doc["accuracy"]) == {"1,1", "1,0.4", "16,1", "16,0.4"}
     assert wilson(0, 0) == (0.0, 0.0) and wilson(5, 10)[0] < 0.5 < wilson(5, 10)[1]
-    # H.264 of FA's frames: one row per (α, CRF), on the first h264_clips clips; a coarser CRF costs fewer bytes.
+    # H.264 of FA's frames: one row per (α, CRF), on h264_clips clips; a coarser CRF costs fewer bytes.
     assert doc["h264_clips"] == 2
     assert [(r["alpha"], r["crf"]) for r in doc["h264"]] == [(1, 23), (1, 43), (16, 23), (16, 43)]
     by = {(r["alpha"], r["crf"]): r["payload_bytes"] for r in doc["h264"]}
     assert by[(16, 43)] < by[(16, 23)] and by[(1, 23)] < by[(16, 23)]
+    assert all(0 <= r["uncompressed_accuracy"] <= 1 for r in doc["h264"])
     doc["data"] = "synth"
     paths = fig4(doc, tmp_path / "plots")
     assert [p.name for p in paths] == ["fig4_accuracy_vs_beta.png", "frontier_accuracy_vs_bytes.png"]
