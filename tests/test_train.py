@@ -177,14 +177,16 @@ def test_distributed_training_with_torchrun(synth: Path, tmp_path: Path) -> None
     run = tmp_path / "ddp"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "stae.cli"]
     cmd += ["train", "--data", str(synth), "--out", str(run), "--epochs", "1,1,1,1", "--batch-size", "2"]
-    cmd += ["--workers", "0", "--device", "cpu"]
+    cmd += ["--workers", "0", "--device", "cpu", "--alphas", "1", "4", "--betas", "1", "0.4"]  # a budget subset
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["stage"] for r in rows] == [0, 1, 2, 3]  # one writer: rank 0
     assert json.loads((run / "config.json").read_text())["world_size"] == 2
-    assert json.loads((run / "last" / "config.json").read_text())["metadata"]["trained"] is True
+    stored = json.loads((run / "last" / "config.json").read_text())
+    assert stored["metadata"]["trained"] is True
+    assert stored["config"]["alphas"] == [1, 4] and stored["config"]["betas"] == [1.0, 0.4]
 
 
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "tiny-synth"

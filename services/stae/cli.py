@@ -323,6 +323,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         tr, test = split_file(args.data, "train"), split_file(args.data, "test")
     cfg = build_config(args.model, labels=tr.classes)
+    if args.alphas or args.betas:  # train for these budgets only (the paper trains one model per (α, β))
+        grid = {"alphas": tuple(args.alphas or cfg.alphas), "betas": tuple(args.betas or cfg.betas)}
+        try:
+            cfg = type(cfg).model_validate({**cfg.model_dump(), **grid})
+        except ValueError as exc:
+            raise CLIError(f"--alphas/--betas: {exc}") from exc
     epochs = tuple(int(e) for e in args.epochs.split(","))
     if len(epochs) != 4:
         raise CLIError("--epochs takes four numbers, one per stage, e.g. 15,4,4,8")
@@ -478,6 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
     trn.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     trn.add_argument("--seed", type=int, default=0)
     trn.add_argument("--no-augment", action="store_true", help="train without random shifts and colour changes")
+    trn.add_argument("--alphas", type=int, nargs="+", help="frame budgets to train for (default: the paper's 5)")
+    trn.add_argument("--betas", type=float, nargs="+", help="spatial budgets to train for (default: the paper's 7)")
     trn.set_defaults(func=cmd_train)
 
     ev = sub.add_parser("eval", help="accuracy and payload bytes for every budget, STAE and comparisons")
