@@ -18,7 +18,7 @@ from stae.figures import fig4
 from stae.models import STAE, build_config
 from stae.pipeline import SemanticDecoder, SemanticEncoder
 from stae.train.datasets import ClipDataset, collate, folder_per_class, hmdb51, split_file, ucf101
-from stae.train.evaluate import METHODS, evaluate_grid, wilson
+from stae.train.evaluate import METHODS, evaluate_grid, markdown, wilson
 from stae.train.h264 import roundtrip
 from stae.train.stepwise import TrainConfig, augment, select_frames, select_pixels, train
 from stae.train.synth import CLASSES, SynthConfig, _trajectory, generate, make_clip, write_mp4
@@ -141,6 +141,8 @@ def test_evaluation_grid(synth: Path, tmp_path: Path) -> None:
     by = {(r["alpha"], r["crf"]): r["payload_bytes"] for r in doc["h264"]}
     assert by[(16, 43)] < by[(16, 23)] and by[(1, 23)] < by[(16, 23)]
     assert all(0 <= r["uncompressed_accuracy"] <= 1 for r in doc["h264"])
+    without = evaluate_grid(model, split_file(synth, "test"), workers=0, byte_clips=1, h264_clips=0)
+    assert without["h264_clips"] == 0 and without["h264"] == [] and "H.264" not in markdown(without)
     doc["data"] = "synth"
     paths = fig4(doc, tmp_path / "plots")
     assert [p.name for p in paths] == ["fig4_accuracy_vs_beta.png", "frontier_accuracy_vs_bytes.png"]

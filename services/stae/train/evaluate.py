@@ -179,6 +179,7 @@ def evaluate_grid(
         }
         for a in cfg.alphas
         for c in crfs
+        if n_h264  # no rows when the baseline was not run (--h264-clips 0)
     ]
     return {
         "clips": n,
