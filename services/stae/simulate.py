@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -59,22 +59,19 @@ class Trace:
     def mean_bps(self) -> float:
         return self.opps.size * PACKET_BYTES * 8 / (self.period / 1e3)
 
+    def _packets(self, t_ms: float, side: Literal["left", "right"]) -> int:
+        """Opportunities of the looped trace before ``t_ms`` ("left") or at or before it ("right")."""
+        cycle, within = divmod(t_ms, self.period)
+        return int(cycle) * self.opps.size + int(np.searchsorted(self.opps, within, side=side))
+
     def delivered_bytes(self, start_ms: float, end_ms: float) -> float:
         """Bytes the link could carry in (start_ms, end_ms]."""
-
-        def packets_by(t: float) -> int:
-            cycle, within = divmod(t, self.period)
-            return int(cycle) * self.opps.size + int(np.searchsorted(self.opps, within, side="right"))
-
-        return float((packets_by(end_ms) - packets_by(start_ms)) * PACKET_BYTES)
+        return float((self._packets(end_ms, "right") - self._packets(start_ms, "right")) * PACKET_BYTES)
 
     def finish_ms(self, start_ms: float, nbytes: float) -> float:
         """When the last packet of ``nbytes`` sent at ``start_ms`` has crossed."""
-        packets = max(1, math.ceil(nbytes / PACKET_BYTES))
         n = self.opps.size
-        cycle, within = divmod(start_ms, self.period)
-        first = int(cycle) * n + int(np.searchsorted(self.opps, within, side="left"))
-        last = first + packets - 1
+        last = self._packets(start_ms, "left") + max(1, math.ceil(nbytes / PACKET_BYTES)) - 1
         return float((last // n) * self.period + self.opps[last % n])
 
 
