@@ -41,7 +41,7 @@ sdk: $(STAMP)
 	$(PY) clients/generate.py
 
 # Train the shipped tiny model from scratch (issue 3): a fresh synthetic set, Algorithm 1, the eval grid with its
-# plots, the grid below the paper's β, and the profile, into models/tiny-synth. On 2 CPU cores: about 26 minutes
+# plots, the grid below the paper's β, and the profile, into models/tiny-synth. On 2 CPU cores: 25 minutes
 # in all (synthesis 1.5, training 10, evaluation 11 + 3.5).
 WORK ?= /tmp/stae-tiny-synth
 TINY := models/tiny-synth
