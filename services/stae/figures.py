@@ -23,6 +23,21 @@ def _pyplot() -> Any:
     return plt
 
 
+def _label(ax: Any, xlabel: str, ylabel: str, title: str, legend_size: int = 8) -> None:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=legend_size)
+
+
+def _save(plt: Any, fig: Any, path: Path, dpi: int) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def fig5(
     profile: Profile, out_dir: Path, *, local_ms: float, deadlines: tuple[float, ...], overhead_ms: float
 ) -> list[Path]:
@@ -48,29 +63,16 @@ def fig5(
     fig, ax = plt.subplots(figsize=(6, 4))
     for label, ys in curves.items():
         ax.loglog(rates / 1e6, ys, label=label)
-    ax.set_xlabel("uplink data rate (Mbit/s)")
-    ax.set_ylabel("completion time (ms)")
-    ax.set_title("Fig. 5(a): completion time against data rate")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    a = out_dir / "fig5a_completion_time.png"
-    fig.tight_layout()
-    fig.savefig(a, dpi=120)
-    plt.close(fig)
+    _label(ax, "uplink data rate (Mbit/s)", "completion time (ms)", "Fig. 5(a): completion time against data rate")
+    a = _save(plt, fig, out_dir / "fig5a_completion_time.png", dpi=120)
 
     fig, ax = plt.subplots(figsize=(6, 4))
     for deadline in deadlines:
         acc = [best_accuracy(profile, r, deadline, overhead_ms) for r in rates]
         ax.semilogx(rates / 1e6, [np.nan if v is None else 100 * v for v in acc], label=f"deadline {deadline:g} ms")
-    ax.set_xlabel("uplink data rate (Mbit/s)")
-    ax.set_ylabel("best feasible accuracy (%)")
-    ax.set_title(f"Fig. 5(b): best feasible accuracy ({profile.accuracy_source.split(':')[0]})")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    b = out_dir / "fig5b_best_accuracy.png"
-    fig.tight_layout()
-    fig.savefig(b, dpi=120)
-    plt.close(fig)
+    title = f"Fig. 5(b): best feasible accuracy ({profile.accuracy_source.split(':')[0]})"
+    _label(ax, "uplink data rate (Mbit/s)", "best feasible accuracy (%)", title)
+    b = _save(plt, fig, out_dir / "fig5b_best_accuracy.png", dpi=120)
     return [a, b]
 
 
@@ -100,10 +102,7 @@ def fig4(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     axes[0][0].set_ylabel("accuracy (%)")
     axes[0][-1].legend(fontsize=7)
     fig.suptitle(f"Fig. 4: accuracy against the spatial budget ({doc['clips']} test clips of {doc['data']})")
-    a_path = out_dir / "fig4_accuracy_vs_beta.png"
-    fig.tight_layout()
-    fig.savefig(a_path, dpi=110)
-    plt.close(fig)
+    a_path = _save(plt, fig, out_dir / "fig4_accuracy_vs_beta.png", dpi=110)
 
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     points = {
@@ -120,15 +119,8 @@ def fig4(doc: dict[str, Any], out_dir: Path) -> list[Path]:
         if front:
             ax.step(*zip(*front, strict=True), where="post", alpha=0.6, label=label)
     ax.set_xscale("log")
-    ax.set_xlabel("payload bytes per clip")
-    ax.set_ylabel("accuracy (%)")
-    ax.set_title("Accuracy per byte")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    b_path = out_dir / "frontier_accuracy_vs_bytes.png"
-    fig.tight_layout()
-    fig.savefig(b_path, dpi=110)
-    plt.close(fig)
+    _label(ax, "payload bytes per clip", "accuracy (%)", "Accuracy per byte", legend_size=7)
+    b_path = _save(plt, fig, out_dir / "frontier_accuracy_vs_bytes.png", dpi=110)
     return [a_path, b_path]
 
 
