@@ -105,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # What the delta filter buys: the same α = 16, β = 100% tensor packed with and without it.
     tensor = wire.unpack(encoder.encode(frames, 16, 1.0).payload)
+    assert isinstance(tensor, wire.SemanticTensor)
     filters = [
         {"filter": f, "entropy": e, "payload_bytes": len(wire.pack(tensor, entropy=e, filter=f))}
         for f in ("none", "delta")

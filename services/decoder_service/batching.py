@@ -18,10 +18,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from stae.pipeline import Prediction
-from stae.wire import SemanticTensor
+from stae.pipeline import Prediction, Received
 
-RunBatch = Callable[[Sequence[SemanticTensor], int, dict[str, float]], list[Prediction]]
+RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction]]
 
 
 class QueueFull(Exception):
@@ -30,7 +29,7 @@ class QueueFull(Exception):
 
 @dataclass
 class _Item:
-    tensor: SemanticTensor
+    tensor: Received
     top_k: int
     enqueued: float
     future: asyncio.Future[BatchResult]
@@ -72,7 +71,7 @@ class Batcher:
                 item.future.set_exception(QueueFull("the service is shutting down"))
         self._executor.shutdown(wait=True)
 
-    async def submit(self, tensor: SemanticTensor, top_k: int) -> BatchResult:
+    async def submit(self, tensor: Received, top_k: int) -> BatchResult:
         if self._queue.qsize() >= self.max_queue:
             raise QueueFull(f"{self._queue.qsize()} requests are queued (limit {self.max_queue})")
         future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()

@@ -48,6 +48,10 @@ class Budget(BaseModel):
     entropy: str
     frame_indices: list[int]
     fixed: bool
+    encoding: Literal["lossless", "h264"] = "lossless"  # wire v1 or v2
+    max_bytes: int | None = None  # h264: the byte budget the controller set
+    scale: int = 1  # h264: frames coded at 1/scale of the side
+    crf: int | None = None  # h264: the CRF that met the budget
 
 
 class DecisionInfo(BaseModel):
@@ -113,6 +117,9 @@ class Metrics:
         self.alpha = Histogram("stae_encoder_alpha", "Chosen frame budget", buckets=(1, 2, 4, 8, 16), registry=r)
         self.beta = Histogram(
             "stae_encoder_beta", "Chosen spatial budget", buckets=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), registry=r
+        )
+        self.over_budget = Counter(
+            "stae_encoder_over_budget", "H.264 payloads larger than the byte budget they were given", registry=r
         )
         self.deadline = Counter("stae_encoder_deadline", "Deadline hits and misses", ["outcome"], registry=r)
         self.mode = Counter("stae_encoder_decisions", "Offload or local computing", ["mode"], registry=r)
@@ -189,7 +196,13 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
                         frames = _synthetic_clip(c.num_frames, c.img_size)
                     measured = app.state.eval_accuracy  # from `stae eval --store`; else the paper's prior
                     profile = await asyncio.to_thread(
-                        build_profile, encoder, frames, server, accuracy=measured, reps=cfg.profile_reps
+                        build_profile,
+                        encoder,
+                        frames,
+                        server,
+                        accuracy=measured,
+                        coded_bytes=app.state.eval_coded_bytes,
+                        reps=cfg.profile_reps,
                     )
                 controller.profile = profile
                 await controller.store.put_profile(profile)
@@ -215,7 +228,9 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         encoder, info, local = await asyncio.to_thread(load)
         app.state.encoder, app.state.trained, app.state.local = encoder, bool(info and info.trained), local
-        app.state.eval_accuracy = (info.metadata.get("eval") or {}).get("accuracy") if info else None
+        stored = (info.metadata.get("eval") or {}) if info else {}
+        app.state.eval_accuracy = stored.get("accuracy")
+        app.state.eval_coded_bytes = stored.get("coded_bytes")
         app.state.client = httpx.AsyncClient(
             base_url=cfg.decoder_url,
             headers={"Authorization": f"Bearer {cfg.decoder_token.get_secret_value()}"},
@@ -327,9 +342,14 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         metrics.bandwidth.labels(camera_id).set(choice.bandwidth_bps)
         metrics.mode.labels(d.mode).inc()
 
-        result = await asyncio.to_thread(
-            encoder.encode, frames, d.alpha, d.beta, entropy=d.entropy, quality=cfg.brotli_quality
-        )
+        if d.max_bytes is not None:
+            result = await asyncio.to_thread(encoder.encode_coded, frames, d.alpha, d.beta, d.max_bytes, scale=d.scale)
+            if result.payload_bytes > d.max_bytes:
+                metrics.over_budget.inc()
+        else:
+            result = await asyncio.to_thread(
+                encoder.encode, frames, d.alpha, d.beta, entropy=d.entropy, quality=cfg.brotli_quality
+            )
         timings.update(result.timings_ms)
         if d.mode == "local":
             local: SemanticDecoder = request.app.state.local
@@ -362,7 +382,15 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
             camera_id=camera_id,
             top=top,
             budget=Budget(
-                alpha=d.alpha, beta=d.beta, entropy=d.entropy, frame_indices=result.frame_indices, fixed=bool(fixed)
+                alpha=d.alpha,
+                beta=d.beta,
+                entropy=d.entropy,
+                frame_indices=result.frame_indices,
+                fixed=bool(fixed),
+                encoding="lossless" if d.max_bytes is None else "h264",
+                max_bytes=d.max_bytes,
+                scale=d.scale,
+                crf=result.crf,
             ),
             decision=DecisionInfo(
                 mode=d.mode,

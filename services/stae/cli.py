@@ -525,6 +525,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--checkpoint", help="checkpoint for both services (default: random tiny model)")
     demo.add_argument("--deadline-ms", type=float, default=500.0)
     demo.set_defaults(func=cmd_demo)
+
+    from stae.cli_codec import add_commands
+
+    add_commands(sub)
     return p
 
 

@@ -85,6 +85,19 @@ class FeatureRecoveryConfig(_Frozen):
     dilations: tuple[int, ...] = (2, 4, 8)
 
 
+class CodedSetting(_Frozen):
+    """One wire-v2 encoding (``SemanticEncoder.encode_coded``): FA's α frames, SA's β of their pixels (the rest
+    filled flat), coded with H.264 at 1/``scale`` of the side, within a byte budget the controller chooses."""
+
+    alpha: int = Field(ge=1)
+    beta: float = Field(1.0, gt=0, le=1)
+    scale: int = Field(1, ge=1, le=8)
+
+    @property
+    def key(self) -> str:
+        return f"{self.alpha},{self.beta:g},{self.scale}"
+
+
 class STAEConfig(_Frozen):
     """Everything that defines a ViT STAE model: the four modules, input geometry, normalisation, labels."""
 
@@ -98,6 +111,10 @@ class STAEConfig(_Frozen):
     labels: tuple[str, ...] = ()
     alphas: tuple[int, ...] = PAPER_ALPHAS
     betas: tuple[float, ...] = PAPER_BETAS
+    # Wire v2: the encodings the ViT was fine-tuned for (stae train --codec) and the byte budgets the profile
+    # offers the controller for each; empty for a model that only knows the lossless payload.
+    coded: tuple[CodedSetting, ...] = ()
+    coded_budgets: tuple[int, ...] = ()
 
     @property
     def img_size(self) -> int:
@@ -119,6 +136,15 @@ class STAEConfig(_Frozen):
             raise ValueError(f"betas {self.betas} must lie in (0, 1]")
         if any(s <= 0 for s in self.std):
             raise ValueError(f"std {self.std} must be positive")
+        for c in self.coded:
+            side = self.vit.img_size // c.scale
+            if c.alpha > self.vit.num_frames or self.vit.img_size % c.scale or side % 2:
+                raise ValueError(
+                    f"coded setting {c.key} (alpha,beta,scale) does not fit {self.vit.num_frames} "
+                    f"frames of {self.vit.img_size} px (scale must give an even side)"
+                )
+        if any(b < 64 for b in self.coded_budgets):
+            raise ValueError(f"coded byte budgets {self.coded_budgets} must be at least 64")
         return self
 
     def label(self, index: int) -> str:

@@ -115,7 +115,7 @@ def fig4(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     if h264:
         ax.scatter(*zip(*h264, strict=True), s=14, marker="s", label="H.264 of FA's frames (libx264, CRF 23/33/43)")
     for label, pts in (("STAE frontier", points["stae"]), ("H.264 frontier", h264)):
-        front = _frontier(pts)
+        front = frontier(pts)
         if front:
             ax.step(*zip(*front, strict=True), where="post", alpha=0.6, label=label)
     ax.set_xscale("log")
@@ -124,10 +124,33 @@ def fig4(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     return [a_path, b_path]
 
 
-def _frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """The best accuracy reachable with at most x bytes, at the byte counts where it improves."""
     out: list[tuple[float, float]] = []
     for x, y in sorted(points):
         if not out or y > out[-1][1]:
             out.append((x, y))
     return out
+
+
+CODEC_CURVES = {
+    ("stae_h264", "codec_aware"): ("codec STAE (wire v2, codec-aware ViT)", "C3", "o"),
+    ("stae_lossless", "codec_aware"): ("lossless STAE (wire v1)", "C0", "s"),
+    ("h264_16", "stock"): ("H.264 of 16 frames, stock ViT", "k", "^"),
+    ("h264_16", "h264_finetuned"): ("H.264 of 16 frames, H.264-fine-tuned ViT", "C2", "v"),
+    ("h264_fa", "stock"): ("H.264 of FA's frames, stock ViT", "C7", "x"),
+}
+
+
+def codec_frontier(doc: dict[str, Any], path: Path) -> Path:
+    """Accuracy against bytes of every method of ``stae frontier`` (points, and each method's envelope)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for (method, vit), (label, colour, marker) in CODEC_CURVES.items():
+        pts = [(r["bytes_mean"], r["accuracy"]) for r in doc["rows"] if r["method"] == method and r["vit"] == vit]
+        if pts:
+            ax.scatter(*zip(*pts, strict=True), s=12, color=colour, marker=marker, alpha=0.3)
+            ax.plot(*zip(*frontier(pts), strict=True), color=colour, marker=marker, label=label)
+    ax.set_xscale("log")
+    _label(ax, "bytes per clip (log)", "top-1 accuracy", f"Accuracy vs bytes, {doc['clips']} held-out clips")
+    return _save(plt, fig, path, dpi=120)

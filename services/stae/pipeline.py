@@ -1,9 +1,15 @@
 """The two halves of Fig. 1 as callable objects: what the services, the CLI, evaluation and benchmarks run.
 
-    SemanticEncoder (camera):  frames ─► FA (keep α) ─► SA (keep β) ─► wire.pack (+ brotli) ─► bytes
-    SemanticDecoder (edge):    bytes ─► wire.unpack ─► zero-fill ─► FR ─► ViT ─► top-k labels
+Two encodings of the same selection (wire versions 1 and 2):
 
-As in the paper, FA runs only when α < T and SA and FR only when β < 100%.
+    SemanticEncoder.encode (lossless, v1):  frames ─► FA (keep α) ─► SA (keep β) ─► wire.pack (+ brotli) ─► bytes
+    SemanticEncoder.encode_coded (v2):      frames ─► FA (keep α) ─► SA (keep β; the rest filled flat)
+                                              ─► downscale ─► H.264 within a byte budget ─► wire.pack_coded ─► bytes
+    SemanticDecoder:  v1 bytes ─► wire.unpack ─► zero-fill ─► FR ─► ViT ─► top-k labels
+                      v2 bytes ─► wire.unpack ─► H.264 decode ─► upscale ─► ViT ─► top-k labels
+
+As in the paper, FA runs only when α < T and SA and FR only when β < 100%. A v2 payload carries dense decoded
+frames, so FR does not run on it: the ViT is fine-tuned on what the codec delivers (``stae train --codec``).
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from stae import wire
+from stae import codec, wire
 from stae.config import STAEConfig
 from stae.models.checkpoint import CheckpointInfo, load_part, read_checkpoint
 from stae.models.feature_recovery import FeatureRecovery
@@ -26,7 +33,23 @@ from stae.models.spatial_attention import SpatialAttention
 from stae.models.stae import STAE
 from stae.models.vit import VideoViT
 from stae.video import normalize
-from stae.wire import PayloadError, SemanticTensor
+from stae.wire import CodedClip, PayloadError, SemanticTensor
+
+
+@dataclass(frozen=True)
+class DecodedClip:
+    """A wire v2 payload after H.264 decoding: the kept frames as the codec delivered them."""
+
+    frame_indices: np.ndarray  # (α,) int64
+    beta: float
+    frames: np.ndarray  # (α, h, w, 3) uint8 at the coded size
+
+    @property
+    def alpha(self) -> int:
+        return int(self.frame_indices.shape[0])
+
+
+Received = SemanticTensor | DecodedClip  # what SemanticDecoder.unpack returns
 
 
 def resolve_device(name: str) -> str:
@@ -54,6 +77,9 @@ class EncodeResult:
     raw_float32_bytes: int  # the whole T-frame clip as float32 (the paper's baseline)
     raw_uint8_bytes: int  # the whole T-frame clip as 8-bit pixels
     timings_ms: dict[str, float]  # fa, sa (each including input normalisation), entropy_encode (with packing)
+    crf: int | None = None  # wire v2: the H.264 CRF the byte budget allowed; None for v1
+    max_bytes: int | None = None  # wire v2: the byte budget asked for
+    scale: int = 1  # wire v2: the frames were coded at 1/scale of the model's side
 
     @property
     def payload_bytes(self) -> int:
@@ -96,6 +122,53 @@ class SemanticEncoder:
                 "use stae.video.read_clip or prepare_frames"
             )
 
+    def _select(
+        self, frames: np.ndarray, alpha: int, beta: float, timings: dict[str, float], need_x: bool = False
+    ) -> tuple[Tensor | None, Tensor, np.ndarray | None]:
+        """FA's kept frame indices (1, α) and SA's mask (α, S, S) (None at β = 100%), with the normalised clip
+        (1, T, C, S, S) when an attention stage or ``need_x`` needed it."""
+        self.check_frames(frames)
+        t, s = self.config.num_frames, self.config.img_size
+        if not 1 <= alpha <= t:
+            raise ValueError(f"alpha must be in [1, {t}], got {alpha}")
+        wire.kept_pixels(beta, s, s)  # validates beta
+        # Normalising the clip is part of the first attention stage that runs (FA, else SA).
+        timings.update(fa=0.0, sa=0.0)
+        start = time.perf_counter()
+        x = None
+        if alpha < t or beta < 1.0 or need_x:
+            x = normalize(frames, self.config.mean, self.config.std)[None]  # (1, T, C, S, S)
+        if alpha < t:
+            assert x is not None
+            idx = FrameAttention.select(self.fa(x), alpha)  # (1, α)
+            timings["fa"] = _ms(start)
+            start = time.perf_counter()
+        else:
+            idx = torch.arange(t)[None]
+        mask = None
+        if beta < 1.0:
+            assert x is not None
+            mask = SpatialAttention.select(self.sa(x, idx), beta)[0].numpy()  # (α, S, S)
+            timings["sa"] = _ms(start)
+        return x, idx, mask
+
+    def _result(
+        self, payload: bytes, indices: np.ndarray, beta: float, timings: dict[str, float], **kw: object
+    ) -> EncodeResult:
+        t, s, c = self.config.num_frames, self.config.img_size, self.config.vit.in_chans
+        alpha = len(indices)
+        return EncodeResult(
+            payload=payload,
+            frame_indices=[int(i) for i in indices],
+            alpha=alpha,
+            beta=float(beta),
+            eq1_bytes=4 * alpha * c * wire.kept_pixels(beta, s, s),
+            raw_float32_bytes=4 * t * c * s * s,
+            raw_uint8_bytes=t * c * s * s,
+            timings_ms=timings,
+            **kw,  # type: ignore[arg-type]
+        )
+
     @torch.inference_mode()
     def encode(
         self,
@@ -107,33 +180,12 @@ class SemanticEncoder:
         entropy: wire.EntropyCoder = "brotli",
         quality: int = wire.DEFAULT_BROTLI_QUALITY,
     ) -> EncodeResult:
-        """(T, S, S, C) uint8 frames -> payload keeping ``alpha`` frames and ``beta`` of their pixels."""
-        self.check_frames(frames)
-        cfg = self.config
-        t, s, c = cfg.num_frames, cfg.img_size, cfg.vit.in_chans
-        if not 1 <= alpha <= t:
-            raise ValueError(f"alpha must be in [1, {t}], got {alpha}")
-        wire.kept_pixels(beta, s, s)  # validates beta
-        # Normalising the clip is part of the first attention stage that runs (FA, else SA).
-        timings = {"fa": 0.0, "sa": 0.0}
-        start = time.perf_counter()
-        x = None
-        if alpha < t or beta < 1.0 or values == "float32":
-            x = normalize(frames, cfg.mean, cfg.std)[None]  # (1, T, C, S, S)
-        if alpha < t:
-            assert x is not None
-            idx = FrameAttention.select(self.fa(x), alpha)  # (1, α)
-            timings["fa"] = _ms(start)
-            start = time.perf_counter()
-        else:
-            idx = torch.arange(t)[None]
-        if beta < 1.0:
-            assert x is not None
-            mask = SpatialAttention.select(self.sa(x, idx), beta)[0].numpy()  # (α, S, S)
-            timings["sa"] = _ms(start)
-        else:
+        """(T, S, S, C) uint8 frames -> lossless payload (wire v1): ``alpha`` frames, ``beta`` of their pixels."""
+        timings: dict[str, float] = {}
+        x, idx, mask = self._select(frames, alpha, beta, timings, need_x=values == "float32")
+        s, c = self.config.img_size, self.config.vit.in_chans
+        if mask is None:
             mask = np.ones((alpha, s, s), dtype=bool)
-
         start = time.perf_counter()
         indices = idx[0].numpy()
         # Kept pixels in (frame, raster) order: flat positions into the (α*S*S, C) array of kept frames.
@@ -144,20 +196,58 @@ class SemanticEncoder:
             assert x is not None
             kept = x[0, idx[0]].movedim(1, -1).reshape(alpha * s * s, c)  # (α*S*S, C) normalised
         vals = kept.index_select(0, flat).reshape(alpha, -1, c).numpy()  # (α, k, C)
-        tensor = SemanticTensor(t, indices.astype(np.int64), float(beta), mask, vals)
+        tensor = SemanticTensor(self.config.num_frames, indices.astype(np.int64), float(beta), mask, vals)
         payload = wire.pack(tensor, entropy=entropy, quality=quality)
         timings["entropy_encode"] = _ms(start)
-        return EncodeResult(
-            payload=payload,
-            frame_indices=indices.tolist(),
-            alpha=alpha,
-            beta=float(beta),
-            value_encoding=values,
-            entropy=entropy,
-            eq1_bytes=tensor.eq1_bytes(),
-            raw_float32_bytes=4 * t * c * s * s,
-            raw_uint8_bytes=t * c * s * s,
-            timings_ms=timings,
+        return self._result(payload, indices, beta, timings, value_encoding=values, entropy=entropy)
+
+    @torch.inference_mode()
+    def encode_coded(
+        self,
+        frames: np.ndarray,
+        alpha: int,
+        beta: float,
+        max_bytes: int | None = None,
+        *,
+        crf: int | None = None,
+        scale: int = 1,
+        preset: str = codec.PRESET,
+        start_crf: int = 30,
+        max_tries: int = 5,
+    ) -> EncodeResult:
+        """(T, S, S, C) uint8 frames -> H.264 payload (wire v2) of at most ``max_bytes`` (when CRF 51 allows it),
+        or at a fixed ``crf``: FA's ``alpha`` frames, SA's ``beta`` of their pixels with the rest filled flat,
+        coded at 1/``scale`` of the side. ``timings_ms['entropy_encode']`` is the codec's time (all tries) with
+        packing."""
+        if (max_bytes is None) == (crf is None):
+            raise ValueError("give a byte budget or a CRF, not both")
+        timings: dict[str, float] = {}
+        _, idx, mask = self._select(frames, alpha, beta, timings)
+        start = time.perf_counter()
+        indices = idx[0].numpy()
+        kept = codec.fill_dropped(frames[indices], mask) if mask is not None else frames[indices]
+        kept = codec.downscale(kept, scale)
+        if max_bytes is not None:
+            room = max(max_bytes - wire.coded_overhead(self.config.num_frames), 1)
+            enc = codec.encode_within(kept, room, start_crf=start_crf, preset=preset, max_tries=max_tries)
+        else:
+            assert crf is not None
+            enc = codec.Encoded(codec.encode(kept, crf, preset=preset), crf, 1)
+        s = self.config.img_size
+        ch, cw = int(kept.shape[1]), int(kept.shape[2])
+        clip = CodedClip(self.config.num_frames, indices.astype(np.int64), float(beta), s, s, ch, cw, enc.data)
+        payload = wire.pack_coded(clip)
+        timings["entropy_encode"] = _ms(start)
+        return self._result(
+            payload,
+            indices,
+            beta,
+            timings,
+            value_encoding="uint8",
+            entropy="none",
+            crf=enc.crf,
+            max_bytes=max_bytes,
+            scale=scale,
         )
 
 
@@ -200,25 +290,40 @@ class SemanticDecoder:
     def from_model(cls, model: STAE, device: str | torch.device = "cpu") -> SemanticDecoder:
         return cls(model.cfg, model.fr, model.vit, device)
 
-    def unpack(self, payload: bytes) -> SemanticTensor:
-        """Parse a payload and check it fits this model's geometry; PayloadError otherwise."""
-        tensor = wire.unpack(payload, self.limits)
+    def unpack(self, payload: bytes) -> Received:
+        """Parse a payload (either wire version) and check it fits this model's geometry; a v2 payload's video
+        stream is decoded here. PayloadError for anything wrong with it."""
+        msg = wire.unpack(payload, self.limits)
         cfg = self.config
-        got = (tensor.num_frames, tensor.channels, tensor.height, tensor.width)
         want = (cfg.num_frames, cfg.vit.in_chans, cfg.img_size, cfg.img_size)
+        channels = msg.channels if isinstance(msg, SemanticTensor) else 3
+        got = (msg.num_frames, channels, msg.height, msg.width)
         if got != want:
             raise PayloadError(f"payload geometry {got} (T, C, H, W) does not match this model's {want}")
-        return tensor
+        if isinstance(msg, SemanticTensor):
+            return msg
+        try:
+            frames = codec.decode(msg.stream, msg.alpha, msg.coded_height, msg.coded_width)
+        except codec.CodecError as exc:
+            raise PayloadError(str(exc)) from None
+        return DecodedClip(msg.frame_indices, msg.beta, frames)
 
-    def dense(self, tensor: SemanticTensor) -> tuple[Tensor, Tensor]:
-        """Zero-filled normalised frames (α, C, H, W) and mask (α, 1, H, W) of a semantic tensor."""
-        a, k, c = tensor.values.shape
-        h, w = tensor.height, tensor.width
-        mask = torch.from_numpy(tensor.mask)  # (α, H, W)
-        received = torch.from_numpy(tensor.values).reshape(a * k, c)
+    def dense(self, msg: Received) -> tuple[Tensor, Tensor]:
+        """Normalised frames (α, C, H, W) and mask (α, 1, H, W) of a received message: a semantic tensor's kept
+        pixels zero-filled, or a decoded clip's frames scaled up to the model's size (mask all ones)."""
+        s = self.config.img_size
+        if isinstance(msg, DecodedClip):
+            frames = normalize(msg.frames, self.config.mean, self.config.std)  # (α, C, h, w)
+            if frames.shape[-1] != s:
+                frames = F.interpolate(frames, size=(s, s), mode="bilinear", align_corners=False)
+            return frames, torch.ones(msg.alpha, 1, s, s)
+        a, k, c = msg.values.shape
+        h, w = msg.height, msg.width
+        mask = torch.from_numpy(msg.mask)  # (α, H, W)
+        received = torch.from_numpy(msg.values).reshape(a * k, c)
         filled = torch.zeros(a, h, w, c, dtype=received.dtype)
         filled[mask] = received  # kept pixels in (frame, raster) order, as on the wire
-        if tensor.value_encoding == "uint8":
+        if msg.value_encoding == "uint8":
             frames = normalize(filled, self.config.mean, self.config.std)  # (α, C, H, W)
         else:
             frames = filled.movedim(-1, -3)  # float32 values are already normalised
@@ -226,21 +331,24 @@ class SemanticDecoder:
         return frames * fmask, fmask
 
     @torch.inference_mode()
-    def logits(self, tensors: Sequence[SemanticTensor], timings: dict[str, float] | None = None) -> Tensor:
-        """Class logits (N, K) for semantic tensors that share α (one forward pass)."""
-        if len({t.alpha for t in tensors}) != 1:
+    def logits(self, msgs: Sequence[Received], timings: dict[str, float] | None = None) -> Tensor:
+        """Class logits (N, K) for received messages that share α (one forward pass; FR on the semantic tensors
+        with dropped pixels only)."""
+        if len({m.alpha for m in msgs}) != 1:
             raise ValueError("a batch must share the number of kept frames α; group requests by α")
         timings = timings if timings is not None else {}
         # FR's time includes building its input, the zero-filled frames X'_M (section III-B).
         start = time.perf_counter()
-        dense = [self.dense(t) for t in tensors]
+        dense = [self.dense(m) for m in msgs]
         frames = torch.stack([d[0] for d in dense]).to(self.device)  # (N, α, C, H, W)
         masks = torch.stack([d[1] for d in dense]).to(self.device)  # (N, α, 1, H, W)
-        indices = torch.from_numpy(np.stack([t.frame_indices for t in tensors])).to(self.device)  # (N, α)
+        indices = torch.from_numpy(np.stack([m.frame_indices for m in msgs])).to(self.device)  # (N, α)
+        restore = [i for i, m in enumerate(msgs) if isinstance(m, SemanticTensor) and m.beta < 1.0]
         # bf16 autocast on GPU; float32 on CPU (where bf16 is slower and less exact)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
-            if any(t.beta < 1.0 for t in tensors):
-                frames = self.fr(frames, masks)
+            if restore:
+                rows = torch.tensor(restore, device=self.device)
+                frames = frames.index_copy(0, rows, self.fr(frames[rows], masks[rows]).to(frames.dtype))
             _sync(self.device)
             timings["fr"] = _ms(start)
             start = time.perf_counter()
@@ -250,7 +358,7 @@ class SemanticDecoder:
         return out
 
     def predictions(
-        self, tensors: Sequence[SemanticTensor], top_k: int = 5, timings: dict[str, float] | None = None
+        self, tensors: Sequence[Received], top_k: int = 5, timings: dict[str, float] | None = None
     ) -> list[Prediction]:
         """Top-k predictions for semantic tensors that share α, in one forward pass."""
         timings = timings if timings is not None else {}
@@ -268,7 +376,7 @@ class SemanticDecoder:
             for t, ids, scores in zip(tensors, top.indices.tolist(), top.values.tolist(), strict=True)
         ]
 
-    def predict(self, tensor: SemanticTensor, top_k: int = 5) -> Prediction:
+    def predict(self, tensor: Received, top_k: int = 5) -> Prediction:
         return self.predictions([tensor], top_k)[0]
 
     def decode(self, payload: bytes, top_k: int = 5) -> Prediction:

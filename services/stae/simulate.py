@@ -121,7 +121,7 @@ def _camera_ms(e: ProfileEntry, entropy: EntropyCoder) -> float:
 
 
 def _server_ms(e: ProfileEntry, entropy: EntropyCoder) -> float:
-    return (e.ed_ms if entropy == "brotli" else 0.0) + e.fr_ms + e.vit_ms
+    return (e.ed_ms if entropy == "brotli" or e.encoding == "h264" else 0.0) + e.fr_ms + e.vit_ms
 
 
 def _fixed(profile: Profile, alpha: int, beta: float, entropy: EntropyCoder, reason: str) -> Decision:
@@ -148,7 +148,7 @@ class _Link:
             if commit:
                 self.camera_free = done
             return done, done, done
-        e = self.profile.entry(d.alpha, d.beta)
+        e = self.profile.entry(d.alpha, d.beta, d.max_bytes, d.scale)
         assert e is not None
         ready = start + _camera_ms(e, d.entropy)
         sent = max(ready, self.link_free)  # behind this camera's earlier payloads
@@ -162,9 +162,21 @@ def _oracle(profile: Profile, link: _Link, start: float, deadline_at: float) -> 
     """Eq. 5 with the true completion time of every option on the coming link."""
     options = []
     for e in profile.entries:
-        coders: tuple[EntropyCoder, ...] = ("brotli", "none")
+        coders: tuple[EntropyCoder, ...] = ("brotli", "none") if e.encoding == "lossless" else ("none",)
         for coder in coders:
-            d = Decision("offload", e.alpha, e.beta, coder, e.accuracy, 0.0, e.payload_bytes(coder), True, "oracle")
+            d = Decision(
+                "offload",
+                e.alpha,
+                e.beta,
+                coder,
+                e.accuracy,
+                0.0,
+                e.payload_bytes(coder),
+                True,
+                "oracle",
+                e.max_bytes,
+                e.scale,
+            )
             done, _, _ = link.run(d, start, commit=False)
             options.append((d, done))
     if link.local_ms is not None:

@@ -1,9 +1,13 @@
 """The one wire format between the camera (encoder) and the edge server (decoder).
 
-Specified in ``docs/wire-format.md``; this module is its only implementation. ``pack`` turns a
-:class:`SemanticTensor` (the paper's X'': the kept frames' kept pixels) into bytes, ``unpack`` turns bytes back
-into a validated :class:`SemanticTensor`. Every way a payload can be wrong raises :class:`PayloadError`, in time
-and memory bounded by :class:`WireLimits`, before anything larger than the limits is allocated.
+Specified in ``docs/wire-format.md``; this module is its only implementation. Two versions:
+
+* version 1, ``pack``: a :class:`SemanticTensor` (the paper's X'': the kept frames' kept pixels, lossless);
+* version 2, ``pack_coded``: a :class:`CodedClip` (the kept frames as one H.264 stream, see :mod:`stae.codec`).
+
+``unpack`` reads both and returns the validated message. Every way a payload can be wrong raises
+:class:`PayloadError`, in time and memory bounded by :class:`WireLimits`, before anything larger than the limits
+is allocated; for version 2 that means before the stream is decoded.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ import numpy as np
 import numpy.typing as npt
 
 MAGIC = b"STAE"
-VERSION = 1
+VERSION = 1  # SemanticTensor
+CODED_VERSION = 2  # CodedClip
+VERSIONS = (VERSION, CODED_VERSION)
 
 ValueEncoding = Literal["uint8", "float32"]
+Codec = Literal["h264"]
 EntropyCoder = Literal["none", "brotli"]
 Filter = Literal["none", "delta"]
 _N = TypeVar("_N", bound=str)
@@ -30,6 +37,7 @@ _N = TypeVar("_N", bound=str)
 _VALUE_CODES: dict[ValueEncoding, int] = {"uint8": 0, "float32": 1}
 _FILTER_CODES: dict[Filter, int] = {"none": 0, "delta": 1}
 _CODER_CODES: dict[EntropyCoder, int] = {"none": 0, "brotli": 1}
+_CODEC_CODES: dict[Codec, int] = {"h264": 1}
 _DTYPES: dict[ValueEncoding, np.dtype[np.generic]] = {
     "uint8": np.dtype(np.uint8),
     "float32": np.dtype("<f4"),
@@ -38,6 +46,9 @@ _DTYPES: dict[ValueEncoding, np.dtype[np.generic]] = {
 # magic, version, value encoding, filter, coder, T, alpha, C, reserved, H, W, k, beta, body len, raw len
 _HEADER = struct.Struct("<4sBBBBBBBBHHIfII")
 HEADER_BYTES = _HEADER.size  # 32
+# version 2: magic, version, codec, T, alpha, beta in percent, reserved, H, W, coded H, coded W
+_CODED_HEADER = struct.Struct("<4sBBBBBBHHHH")
+CODED_HEADER_BYTES = _CODED_HEADER.size  # 18, then ceil(T/8) bytes of kept-frame bits
 CHECKSUM_BYTES = 4
 DEFAULT_BROTLI_QUALITY = 1
 
@@ -54,6 +65,7 @@ class WireLimits:
     max_raw_bytes: int = 256 * 2**20  # body after entropy decoding (decompression-bomb bound)
     max_frames: int = 64
     max_side: int = 2048
+    max_decoded_bytes: int = 64 * 2**20  # version 2: frames x coded H x coded W x 3 after decoding
 
 
 def kept_pixels(beta: float, height: int, width: int) -> int:
@@ -147,6 +159,112 @@ class SemanticTensor:
             raise PayloadError("float32 values contain NaN or infinity")
 
 
+@dataclass(frozen=True)
+class CodedClip:
+    """Wire version 2: the α kept frames of a T-frame clip as one H.264 stream (Annex-B, :mod:`stae.codec`).
+
+    The frames were coded at ``coded_height`` x ``coded_width`` (at most the model's ``height`` x ``width``; the
+    decoder scales them back up). ``beta`` is the share of pixels spatial attention kept before coding (the
+    rest were filled with a smooth background the codec spends almost nothing on); 1.0 when none was dropped.
+    """
+
+    num_frames: int
+    frame_indices: npt.NDArray[np.int64]  # (α,) strictly increasing, in [0, num_frames)
+    beta: float
+    height: int
+    width: int
+    coded_height: int
+    coded_width: int
+    stream: bytes
+    codec: Codec = "h264"
+
+    @property
+    def alpha(self) -> int:
+        return int(self.frame_indices.shape[0])
+
+    def validate(self, limits: WireLimits | None = None) -> None:
+        """Raise PayloadError unless the fields are consistent and decoding stays within ``limits``."""
+        lim = limits or WireLimits()
+        t, a = self.num_frames, self.alpha
+        if not 1 <= t <= min(lim.max_frames, 255):
+            raise PayloadError(f"clip length {t} frames is outside [1, {min(lim.max_frames, 255)}]")
+        if not 1 <= a <= t:
+            raise PayloadError(f"{a} kept frames for a clip of {t}")
+        idx = self.frame_indices
+        if int(idx.min()) < 0 or int(idx.max()) >= t or bool(np.any(np.diff(idx) <= 0)):
+            raise PayloadError(f"frame indices {idx.tolist()} must be strictly increasing within [0, {t})")
+        if not (1 <= self.height <= lim.max_side and 1 <= self.width <= lim.max_side):
+            raise PayloadError(f"frame size {self.height}x{self.width} is outside [1, {lim.max_side}]")
+        ch, cw = self.coded_height, self.coded_width
+        if not (2 <= ch <= self.height and 2 <= cw <= self.width and ch % 2 == 0 and cw % 2 == 0):
+            raise PayloadError(
+                f"coded size {ch}x{cw} must be even and within the frame size {self.height}x{self.width}"
+            )
+        if a * ch * cw * 3 > lim.max_decoded_bytes:
+            raise PayloadError(f"{a} decoded frames of {ch}x{cw} exceed the limit of {lim.max_decoded_bytes} bytes")
+        if not (math.isfinite(self.beta) and 0.0 < self.beta <= 1.0):
+            raise PayloadError(f"beta {self.beta} is outside (0, 1]")
+        if not self.stream:
+            raise PayloadError("the payload carries an empty video stream")
+
+
+def _frame_bits(t: int) -> int:
+    return (t + 7) // 8
+
+
+def coded_overhead(num_frames: int) -> int:
+    """Bytes a version 2 message adds to its video stream: header, kept-frame bits and checksum."""
+    return CODED_HEADER_BYTES + _frame_bits(num_frames) + CHECKSUM_BYTES
+
+
+def pack_coded(clip: CodedClip) -> bytes:
+    """Serialize a :class:`CodedClip` (wire version 2)."""
+    clip.validate()
+    bits = np.zeros(8 * _frame_bits(clip.num_frames), dtype=np.uint8)
+    bits[clip.frame_indices] = 1
+    header = _CODED_HEADER.pack(
+        MAGIC,
+        CODED_VERSION,
+        _CODEC_CODES[clip.codec],
+        clip.num_frames,
+        clip.alpha,
+        round(clip.beta * 100),
+        0,
+        clip.height,
+        clip.width,
+        clip.coded_height,
+        clip.coded_width,
+    )
+    head_and_body = header + np.packbits(bits).tobytes() + clip.stream
+    return head_and_body + struct.pack("<I", zlib.crc32(head_and_body))
+
+
+def _unpack_coded(data: bytes, lim: WireLimits) -> CodedClip:
+    if len(data) < CODED_HEADER_BYTES + CHECKSUM_BYTES:
+        raise PayloadError(f"payload of {len(data)} bytes is shorter than the {CODED_HEADER_BYTES}-byte header")
+    (_, _, vcodec, t, alpha, beta_pct, _, h, w, ch, cw) = _CODED_HEADER.unpack_from(data)
+    codec = _name(_CODEC_CODES, vcodec, "codec")
+    if not 1 <= t <= min(lim.max_frames, 255):
+        raise PayloadError(f"clip length {t} frames is outside [1, {min(lim.max_frames, 255)}]")
+    start = CODED_HEADER_BYTES + _frame_bits(t)
+    if len(data) <= start + CHECKSUM_BYTES:
+        raise PayloadError(f"payload of {len(data)} bytes ends before its video stream starts (byte {start})")
+    (crc,) = struct.unpack_from("<I", data, len(data) - CHECKSUM_BYTES)
+    if zlib.crc32(memoryview(data)[: len(data) - CHECKSUM_BYTES]) != crc:
+        raise PayloadError("checksum mismatch: the payload was corrupted in transit")
+    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8, count=_frame_bits(t), offset=CODED_HEADER_BYTES))
+    if bool(bits[t:].any()):
+        raise PayloadError("kept-frame padding bits are not zero")
+    indices = np.flatnonzero(bits[:t]).astype(np.int64)
+    if len(indices) != alpha:
+        raise PayloadError(f"the kept-frame bits mark {len(indices)} frames; the header declares {alpha}")
+    if not 1 <= beta_pct <= 100:
+        raise PayloadError(f"beta {beta_pct}% is outside [1, 100]")
+    clip = CodedClip(t, indices, beta_pct / 100, h, w, ch, cw, data[start : len(data) - CHECKSUM_BYTES], codec)
+    clip.validate(lim)
+    return clip
+
+
 def _mask_bytes_per_frame(h: int, w: int) -> int:
     return (h * w + 7) // 8
 
@@ -226,19 +344,24 @@ def _brotli_bounded(body: bytes, expected: int) -> bytes:
     return bytes(out)
 
 
-def unpack(data: bytes | bytearray | memoryview, limits: WireLimits | None = None) -> SemanticTensor:
-    """Parse and validate a payload; raise PayloadError saying what is wrong with it."""
+def unpack(data: bytes | bytearray | memoryview, limits: WireLimits | None = None) -> SemanticTensor | CodedClip:
+    """Parse and validate a payload of either version; raise PayloadError saying what is wrong with it.
+    A version 2 stream is not decoded here (``stae.codec.decode`` does that, within the validated geometry)."""
     lim = limits or WireLimits()
     data = bytes(data)
     if len(data) > lim.max_payload_bytes:
         raise PayloadError(f"payload of {len(data)} bytes exceeds the limit of {lim.max_payload_bytes}")
-    if len(data) < HEADER_BYTES + CHECKSUM_BYTES:
-        raise PayloadError(f"payload of {len(data)} bytes is shorter than the {HEADER_BYTES}-byte header")
+    if len(data) < 5:
+        raise PayloadError(f"payload of {len(data)} bytes is too short to hold a header")
     if data[:4] != MAGIC:
         raise PayloadError(f"not a STAE payload: magic {data[:4]!r}, expected {MAGIC!r}")
-    (_, version, venc, vfilt, vcoder, t, alpha, c, _, h, w, k, beta, body_len, raw_len) = _HEADER.unpack_from(data)
-    if version != VERSION:
-        raise PayloadError(f"wire version {version} is not supported; this decoder reads version {VERSION}")
+    if data[4] not in VERSIONS:
+        raise PayloadError(f"wire version {data[4]} is not supported; this decoder reads versions {list(VERSIONS)}")
+    if data[4] == CODED_VERSION:
+        return _unpack_coded(data, lim)
+    if len(data) < HEADER_BYTES + CHECKSUM_BYTES:
+        raise PayloadError(f"payload of {len(data)} bytes is shorter than the {HEADER_BYTES}-byte header")
+    (_, _, venc, vfilt, vcoder, t, alpha, c, _, h, w, k, beta, body_len, raw_len) = _HEADER.unpack_from(data)
     enc = _name(_VALUE_CODES, venc, "value encoding")
     filt = _name(_FILTER_CODES, vfilt, "filter")
     coder = _name(_CODER_CODES, vcoder, "entropy coder")

@@ -40,6 +40,8 @@ class Decision:
     payload_bytes: float  # predicted; 0 for local computing
     feasible: bool  # predicted_ms <= deadline
     reason: str
+    max_bytes: int | None = None  # wire v2 (H.264): the byte budget the encoder must meet; None: lossless v1
+    scale: int = 1  # wire v2: frames coded at 1/scale of the side
 
 
 def predict_ms(
@@ -64,21 +66,35 @@ def choose(
     fixed: tuple[int, float] | None = None,
     backlog_bytes: float = 0.0,
 ) -> Decision:
-    """Solve eq. 5 over the profile. ``fixed`` = (α, β) restricts the choice to that budget (entropy still free);
+    """Solve eq. 5 over the profile, lossless and coded entries alike. ``fixed`` = (α, β) restricts the choice to
+    that lossless budget (entropy still free);
     ``backlog_bytes`` are this camera's earlier payloads still on their way (they delay this one)."""
     if bandwidth_bps <= 0:
         raise ValueError(f"bandwidth must be positive, got {bandwidth_bps}")
     entries = list(profile.entries)
     if fixed is not None:
-        entries = [e for e in entries if e.alpha == fixed[0] and abs(e.beta - fixed[1]) < 1e-6]
+        entries = [e for e in entries if e.entry_is(fixed[0], fixed[1])]
         if not entries:
             raise ValueError(f"budget alpha={fixed[0]}, beta={fixed[1]} is not in the profile")
     options = []
     for e in entries:
-        for coder in ("brotli", "none"):
+        # A coded (H.264) entry has no separate entropy coder: one option, labelled "none".
+        for coder in ("brotli", "none") if e.encoding == "lossless" else ("none",):
             t = predict_ms(e, coder, bandwidth_bps, overhead_ms, backlog_bytes)
             options.append(
-                Decision("offload", e.alpha, e.beta, coder, e.accuracy, t, e.payload_bytes(coder), t <= deadline_ms, "")
+                Decision(
+                    "offload",
+                    e.alpha,
+                    e.beta,
+                    coder,
+                    e.accuracy,
+                    t,
+                    e.payload_bytes(coder),
+                    t <= deadline_ms,
+                    "",
+                    e.max_bytes,
+                    e.scale,
+                )
             )
     bw = f"{bandwidth_bps / 1e6:.2f} Mbit/s"
     feasible = [o for o in options if o.feasible]

@@ -1,5 +1,9 @@
 """The profile table eq. 5 is solved over: for every budget (α, β), accuracy, payload bytes and stage times.
 
+Two kinds of entry: lossless (wire v1) budgets (α, β), and, for a model fine-tuned on H.264 output, coded (wire
+v2) budgets (α, β, scale, byte budget B), whose bytes are measured as a distribution (mean, 95th percentile,
+share over B): eq. 5 uses the 95th percentile, what is actually sent in all but 1 request in 20.
+
 Stage names are the paper's eq. 3 terms: FA, SA and entropy encoding (EE) on the camera, entropy decoding (ED),
 FR and the ViT on the server. Camera times and payload sizes are measured by the encoder on its own device;
 server times by the decoder on its own (it reports them at ``GET /v1/profile``); accuracy comes from an
@@ -13,12 +17,14 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Literal
 
 import brotli
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from stae import wire
+from stae import codec, wire
 from stae.pipeline import SemanticDecoder, SemanticEncoder
 from stae.wire import SemanticTensor, kept_pixels
 
@@ -42,9 +48,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+Encoding = Literal["lossless", "h264"]
+
+
 class ProfileEntry(_Model):
     alpha: int = Field(ge=1)
     beta: float = Field(gt=0, le=1)
+    encoding: Encoding = "lossless"
+    scale: int = Field(1, ge=1)  # h264: frames coded at 1/scale of the side
+    max_bytes: int | None = Field(None, ge=1)  # h264: the byte budget the encoder is asked to meet
+    bytes_p95: float | None = Field(None, gt=0)  # h264: 95th percentile of the payload bytes measured
+    over_budget: float = Field(0.0, ge=0, le=1)  # h264: share of measured payloads above max_bytes
     accuracy: float = Field(ge=0, le=1)
     bytes_brotli: float = Field(gt=0)
     bytes_none: float = Field(gt=0)
@@ -56,12 +70,25 @@ class ProfileEntry(_Model):
     fr_ms: float = Field(ge=0)
     vit_ms: float = Field(ge=0)
 
+    @property
+    def key(self) -> str:
+        """How accuracies are stored by ``stae eval``: "α,β" for lossless, "h264:α,β,scale,B" for coded."""
+        if self.encoding == "lossless":
+            return f"{self.alpha},{self.beta:g}"
+        return f"h264:{self.alpha},{self.beta:g},{self.scale},{self.max_bytes}"
+
+    def entry_is(self, alpha: int, beta: float) -> bool:
+        """This is the lossless budget (α, β)."""
+        return self.encoding == "lossless" and self.alpha == alpha and abs(self.beta - beta) < 1e-6
+
     def payload_bytes(self, entropy: wire.EntropyCoder) -> float:
+        if self.encoding == "h264":
+            return self.bytes_p95 or self.bytes_none
         return self.bytes_brotli if entropy == "brotli" else self.bytes_none
 
     def compute_ms(self, entropy: wire.EntropyCoder) -> float:
         """Eq. 3: every stage's time except the transfer."""
-        coding = self.ee_ms + self.ed_ms if entropy == "brotli" else 0.0
+        coding = self.ee_ms + self.ed_ms if entropy == "brotli" or self.encoding == "h264" else 0.0
         return self.fa_ms + self.sa_ms + self.pack_ms + coding + self.fr_ms + self.vit_ms
 
 
@@ -72,9 +99,11 @@ class Profile(_Model):
     server_device: str = "unknown"
     entries: tuple[ProfileEntry, ...]
 
-    def entry(self, alpha: int, beta: float) -> ProfileEntry | None:
+    def entry(self, alpha: int, beta: float, max_bytes: int | None = None, scale: int = 1) -> ProfileEntry | None:
+        """The lossless entry (α, β), or with ``max_bytes`` the coded entry (α, β, scale, max_bytes)."""
         for e in self.entries:
-            if e.alpha == alpha and abs(e.beta - beta) < 1e-6:
+            same = e.alpha == alpha and abs(e.beta - beta) < 1e-6 and e.max_bytes == max_bytes
+            if same and (max_bytes is None or e.scale == scale):
                 return e
         return None
 
@@ -142,12 +171,16 @@ def build_profile(
     server: ServerTimes,
     *,
     accuracy: dict[str, float] | None = None,
+    coded_bytes: dict[str, dict[str, float]] | None = None,
     camera_device: str = "cpu",
     reps: int = 3,
 ) -> Profile:
     """Measure the camera side on ``frames`` for every budget of the model and merge the server's times.
 
-    ``accuracy`` maps "α,β" (e.g. "4,0.4") to a fraction; missing budgets fall back to the paper's prior.
+    ``accuracy`` maps "α,β" (e.g. "4,0.4") to a fraction; missing lossless budgets fall back to the paper's
+    prior. Coded budgets ("h264:α,β,scale,B", for a model with ``coded`` settings) are offered only where
+    ``accuracy`` has them (no prior exists for them); ``coded_bytes`` gives their measured byte distribution
+    over many clips ({"mean", "p95", "over"}), else the bytes of ``frames`` alone are used.
     """
     cfg = encoder.config
     entries = []
@@ -184,6 +217,7 @@ def build_profile(
                     vit_ms=server.vit_ms.get(alpha, 0.0),
                 )
             )
+    entries += _coded_entries(encoder, frames, server, accuracy or {}, coded_bytes or {}, reps)
     source = PAPER_PRIOR if used_prior else "measured: stae eval results stored in the checkpoint"
     return Profile(
         model=cfg.name,
@@ -192,3 +226,56 @@ def build_profile(
         server_device=server.device,
         entries=tuple(entries),
     )
+
+
+def _coded_entries(
+    encoder: SemanticEncoder,
+    frames: np.ndarray,
+    server: ServerTimes,
+    accuracy: dict[str, float],
+    coded_bytes: dict[str, dict[str, float]],
+    reps: int,
+) -> list[ProfileEntry]:
+    """Wire-v2 entries: camera time (FA, SA, the codec's rate search) on ``frames``, H.264 decoding time of
+    the same payload on this machine (standing in for the server's CPU), bytes from the evaluation."""
+    cfg = encoder.config
+    entries = []
+    for setting in cfg.coded:
+        for budget in cfg.coded_budgets:
+            key = f"h264:{setting.alpha},{setting.beta:g},{setting.scale},{budget}"
+            if key not in accuracy:
+                continue
+            runs = [
+                encoder.encode_coded(frames, setting.alpha, setting.beta, budget, scale=setting.scale)
+                for _ in range(reps + 1)
+            ][1:]
+            last = runs[-1]
+            msg = wire.unpack(last.payload)
+            assert isinstance(msg, wire.CodedClip)
+            decode_ms = _median_ms(
+                partial(codec.decode, msg.stream, msg.alpha, msg.coded_height, msg.coded_width), reps
+            )
+            stats = coded_bytes.get(key, {})
+            mean = stats.get("mean", float(last.payload_bytes))
+            entries.append(
+                ProfileEntry(
+                    alpha=setting.alpha,
+                    beta=setting.beta,
+                    encoding="h264",
+                    scale=setting.scale,
+                    max_bytes=budget,
+                    bytes_p95=stats.get("p95", mean),
+                    over_budget=stats.get("over", float(last.payload_bytes > budget)),
+                    accuracy=accuracy[key],
+                    bytes_brotli=mean,
+                    bytes_none=mean,
+                    fa_ms=statistics.median(r.timings_ms["fa"] for r in runs),
+                    sa_ms=statistics.median(r.timings_ms["sa"] for r in runs),
+                    pack_ms=statistics.median(r.timings_ms["entropy_encode"] for r in runs),
+                    ee_ms=0.0,
+                    ed_ms=decode_ms,
+                    fr_ms=0.0,  # FR does not run on decoded frames
+                    vit_ms=server.vit_ms.get(setting.alpha, 0.0),
+                )
+            )
+    return entries

@@ -51,6 +51,16 @@ def save_checkpoint(model: STAE, path: str | Path, metadata: dict[str, Any] | No
     return out
 
 
+def update_metadata(path: str | Path, metadata: dict[str, Any]) -> Path:
+    """Replace a checkpoint's metadata in ``config.json``; the weights are not touched."""
+    info = read_checkpoint(path)
+    doc = {"format": FORMAT, "config": info.config.model_dump(mode="json"), "metadata": metadata}
+    tmp = info.path / (CONFIG_FILE + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp.replace(info.path / CONFIG_FILE)
+    return info.path
+
+
 def read_checkpoint(path: str | Path) -> CheckpointInfo:
     """Read and validate a checkpoint's config without touching its weights."""
     root = Path(path)

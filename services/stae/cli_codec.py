@@ -1,0 +1,147 @@
+"""``stae finetune-codec`` and ``stae frontier``: the wire-v2 (H.264) commands of the ``stae`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stae.config import CodedSetting
+
+log = logging.getLogger("stae")
+
+DEFAULT_SETTINGS = ("16,1,1", "16,1,2", "8,1,1", "8,1,2", "4,1,1", "4,1,2")
+DEFAULT_BUDGETS = (250, 300, 350, 400, 500, 600, 800, 1000, 1500, 2000, 3000)
+
+
+def _setting(text: str) -> CodedSetting:
+    try:
+        alpha, beta, scale = text.split(",")
+        return CodedSetting(alpha=int(alpha), beta=float(beta), scale=int(scale))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected alpha,beta,scale such as 8,1,2 ({exc})") from None
+
+
+def _videos(data: str, splits: str) -> Any:
+    from stae.train.datasets import VideoList, split_file
+
+    lists = [split_file(data, s) for s in splits.split(",")]
+    return VideoList(
+        tuple(p for v in lists for p in v.paths), tuple(y for v in lists for y in v.labels), lists[0].classes
+    )
+
+
+def cmd_finetune_codec(args: argparse.Namespace) -> int:
+    from stae.models.checkpoint import load_model
+    from stae.train.codec_aware import CodecTrainConfig, finetune_codec
+
+    model, info = load_model(args.checkpoint)
+    model.cfg = model.cfg.model_copy(update={"coded": tuple(args.settings), "coded_budgets": tuple(args.budgets)})
+    type(model.cfg).model_validate(model.cfg.model_dump())  # the settings must fit the model's geometry
+    tc = CodecTrainConfig(
+        epochs=args.epochs,
+        lossless_share=args.lossless_share,
+        crf_range=(args.crf_min, 51),
+        workers=args.workers,
+        seed=args.seed,
+        lr=args.lr,
+    )
+    meta = {k: v for k, v in info.metadata.items() if k != "eval"}  # its accuracies were of the old ViT
+    out = finetune_codec(model, _videos(args.data, args.split), Path(args.out), tc, cache=args.cache, metadata=meta)
+    print(f"codec-aware checkpoint in {out} ({len(args.settings)} settings, {args.epochs} epochs)")
+    return 0
+
+
+def cmd_frontier(args: argparse.Namespace) -> int:
+    from stae.figures import codec_frontier
+    from stae.models.checkpoint import read_checkpoint, update_metadata
+    from stae.pipeline import SemanticDecoder, SemanticEncoder
+    from stae.train.datasets import ClipDataset
+    from stae.train.frontier import evaluate_frontier, markdown
+
+    info = read_checkpoint(args.checkpoint)
+    encoder = SemanticEncoder.from_checkpoint(info)
+    decoder = SemanticDecoder.from_checkpoint(info)
+    stock = SemanticDecoder.from_checkpoint(args.stock) if args.stock else None
+    baseline = SemanticDecoder.from_checkpoint(args.baseline) if args.baseline else None
+    videos = _videos(args.data, args.split)
+    cfg = info.config
+    ds = ClipDataset(videos, cfg.num_frames, cfg.img_size, args.cache)
+    picks = np.linspace(0, len(videos) - 1, min(args.clips, len(videos))).round().astype(int)
+    items = [ds[int(i)] for i in picks]
+    clips = [f.numpy() for f, _ in (x for x in items if x is not None)]
+    labels = [y for _, y in (x for x in items if x is not None)]
+    doc = evaluate_frontier(
+        encoder,
+        decoder,
+        clips,
+        labels,
+        stock=stock,
+        baseline=baseline,
+        budgets=tuple(cfg.coded_budgets) or tuple(DEFAULT_BUDGETS),
+        progress=lambda m: log.info("%s", m),
+    )
+    doc.update(checkpoint=str(args.checkpoint), stock=args.stock, baseline=args.baseline, data=args.data)
+    text = markdown(doc)
+    print(text)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(doc, indent=2) + "\n")
+    if args.markdown:
+        Path(args.markdown).write_text(text + "\n")
+    if args.plot:
+        print(f"wrote {codec_frontier(doc, Path(args.plot))}", file=sys.stderr)
+    if args.store:  # the controller's profile reads the coded entries' accuracy and bytes from here
+        coded = [r for r in doc["rows"] if r["method"] == "stae_h264"]
+        keys = {f"h264:{r['alpha']},{r['beta']:g},{r['scale']},{r['max_bytes']}": r for r in coded}
+        stored = dict(info.metadata.get("eval") or {})
+        stored["accuracy"] = {**(stored.get("accuracy") or {}), **{k: r["accuracy"] for k, r in keys.items()}}
+        stored["coded_bytes"] = {
+            k: {"mean": r["bytes_mean"], "p95": r["bytes_p95"], "over": r["over_budget"]} for k, r in keys.items()
+        }
+        stored["coded_data"] = f"{args.data} ({args.split}, {len(clips)} clips)"
+        update_metadata(info.path, {**info.metadata, "eval": stored})
+        print(f"stored {len(keys)} coded accuracies in {info.path / 'config.json'}", file=sys.stderr)
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    ft = sub.add_parser("finetune-codec", help="fine-tune the ViT on H.264 output of wire-v2 settings")
+    ft.add_argument("checkpoint", help="trained checkpoint (stae train)")
+    ft.add_argument("--data", required=True, help="dataset root with split files (stae synth)")
+    ft.add_argument("--split", default="train", help="split(s), comma-separated")
+    ft.add_argument("--out", required=True, help="checkpoint directory to write")
+    ft.add_argument(
+        "--settings",
+        type=_setting,
+        nargs="+",
+        default=[_setting(s) for s in DEFAULT_SETTINGS],
+        help="coded settings alpha,beta,scale",
+    )
+    ft.add_argument("--budgets", type=int, nargs="+", default=list(DEFAULT_BUDGETS), help="byte budgets to profile")
+    ft.add_argument("--epochs", type=int, default=4)
+    ft.add_argument("--lr", type=float, default=2e-4)
+    ft.add_argument("--lossless-share", type=float, default=0.25, help="share of batches on the lossless path")
+    ft.add_argument("--crf-min", type=int, default=18, help="lowest CRF drawn (the highest is 51)")
+    ft.add_argument("--workers", type=int, default=2)
+    ft.add_argument("--cache")
+    ft.add_argument("--seed", type=int, default=0)
+    ft.set_defaults(func=cmd_finetune_codec)
+
+    fr = sub.add_parser("frontier", help="accuracy vs bytes of codec STAE, lossless STAE and H.264, same clips")
+    fr.add_argument("checkpoint", help="codec-aware checkpoint (stae finetune-codec)")
+    fr.add_argument("--data", required=True, help="held-out dataset root (a seed not used in training)")
+    fr.add_argument("--split", default="test,train", help="split(s), comma-separated")
+    fr.add_argument("--clips", type=int, default=300)
+    fr.add_argument("--stock", help="checkpoint whose ViT classifies the plain H.264 rows (before codec tuning)")
+    fr.add_argument("--baseline", help="checkpoint of the ViT fine-tuned on H.264 of 16 frames (strong baseline)")
+    fr.add_argument("--cache")
+    fr.add_argument("--json-out", "--json", dest="json_out")
+    fr.add_argument("--markdown")
+    fr.add_argument("--plot", help="PNG of accuracy against bytes")
+    fr.add_argument("--store", action="store_true", help="write coded accuracies and bytes into the checkpoint")
+    fr.set_defaults(func=cmd_frontier)

@@ -1,0 +1,262 @@
+"""Accuracy against bytes for every way of sending a clip, on the same clips, through the deployed path.
+
+Every row encodes each clip with ``SemanticEncoder`` and classifies the bytes with ``SemanticDecoder`` (parsing,
+H.264 decoding, FR where it runs, the ViT), batched by α as the decoder service batches:
+
+* ``stae_lossless``  wire v1 (today's payload) at a few (α, β) budgets;
+* ``stae_h264``      wire v2: the model's coded settings (α, β, scale) at every byte budget of a ladder, the
+                     payload's whole size counted (header and checksum included);
+* ``h264_16``        plain H.264 of all 16 frames at CRFs 18..51: what a camera does without any of this. Its
+                     bytes are the raw Annex-B stream without SEI, without our 24-byte header (the baseline is
+                     not charged for our framing);
+* ``h264_fa``        H.264 of FA's α frames at the same CRFs (same byte counting);
+* the H.264 rows again through a second ViT (``baseline``): the stock ViT fine-tuned on H.264 of 16 frames,
+  what a user who fine-tunes could deploy (the strong baseline).
+
+Summary numbers: BD-rate of each curve against ``h264_16`` (mean log-ratio of bytes at equal accuracy over the
+accuracy range both cover, limited to [``acc_lo``, full-budget accuracy - 1 point]) and accuracy of each curve at
+fixed sizes (its upper envelope: the best accuracy at that many bytes or fewer).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from stae.figures import frontier as envelope
+from stae.pipeline import EncodeResult, SemanticDecoder, SemanticEncoder
+from stae.train.evaluate import wilson
+from stae.wire import coded_overhead
+
+H264_CRFS = (18, 23, 27, 30, 33, 36, 39, 42, 45, 48, 51)
+BUDGET_LADDER = (250, 300, 350, 400, 500, 600, 800, 1000, 1500, 2000, 3000)
+LOSSLESS_BUDGETS = ((16, 1.0), (16, 0.4), (16, 0.1), (4, 0.1), (1, 0.4))
+SIZES = (300, 393, 500, 700, 1000, 1500, 2000, 3000)
+
+
+def _classify(decoder: SemanticDecoder, payloads: Sequence[bytes], batch: int = 32) -> list[int]:
+    """Top-1 class of each payload through ``decoder`` (unpack, then batches of one α, as the service does)."""
+    received = [decoder.unpack(p) for p in payloads]
+    out = [0] * len(received)
+    by_alpha: dict[int, list[int]] = {}
+    for i, r in enumerate(received):
+        by_alpha.setdefault(r.alpha, []).append(i)
+    for rows in by_alpha.values():
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            for i, pred in zip(chunk, decoder.predictions([received[i] for i in chunk], 1), strict=True):
+                out[i] = pred.class_ids[0]
+    return out
+
+
+def _row(method: str, labels: np.ndarray, preds: Sequence[int], sizes: Sequence[int], **setting: Any) -> dict[str, Any]:
+    hits = int(np.sum(np.asarray(preds) == labels))
+    n = len(labels)
+    arr = np.asarray(sizes, dtype=np.float64)
+    row: dict[str, Any] = {
+        "method": method,
+        **setting,
+        "accuracy": hits / n,
+        "ci95": list(wilson(hits, n)),
+        "bytes_mean": float(arr.mean()),
+        "bytes_p95": float(np.percentile(arr, 95)),
+    }
+    if setting.get("max_bytes"):
+        over = arr > setting["max_bytes"]
+        row["over_budget"] = float(over.mean())
+        row["overrun_max"] = float((arr[over] / setting["max_bytes"] - 1).max()) if over.any() else 0.0
+    return row
+
+
+def accuracy_at(points: Sequence[tuple[float, float]], size: float) -> float | None:
+    """Best accuracy of a curve at ``size`` bytes or fewer; None below its smallest point."""
+    fit = [a for b, a in points if b <= size]
+    return max(fit) if fit else None
+
+
+def bd_rate(
+    test: Sequence[tuple[float, float]], ref: Sequence[tuple[float, float]], lo: float, hi: float
+) -> float | None:
+    """Bjøntegaard-style rate difference of ``test`` against ``ref``: exp(mean over accuracy of log bytes_test -
+    log bytes_ref) - 1, both curves' envelopes interpolated linearly in (accuracy, log bytes), over the part of
+    [lo, hi] both cover. -0.5 = half the bytes. None when the curves share no accuracy range."""
+    t, r = envelope(list(test)), envelope(list(ref))
+    if len(t) < 2 or len(r) < 2:
+        return None
+    a0 = max(lo, t[0][1], r[0][1])
+    a1 = min(hi, t[-1][1], r[-1][1])
+    if a1 <= a0:
+        return None
+    grid = np.linspace(a0, a1, 200)
+
+    def log_bytes(curve: list[tuple[float, float]]) -> np.ndarray:
+        return np.interp(grid, [a for _, a in curve], [math.log(b) for b, _ in curve])
+
+    return float(math.exp(float(np.mean(log_bytes(t) - log_bytes(r)))) - 1)
+
+
+def evaluate_frontier(
+    encoder: SemanticEncoder,
+    decoder: SemanticDecoder,
+    clips: Sequence[np.ndarray],
+    labels: Sequence[int],
+    *,
+    baseline: SemanticDecoder | None = None,
+    stock: SemanticDecoder | None = None,
+    budgets: Sequence[int] = BUDGET_LADDER,
+    crfs: Sequence[int] = H264_CRFS,
+    fa_alphas: Sequence[int] = (4, 8),
+    lossless: Sequence[tuple[int, float]] = LOSSLESS_BUDGETS,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Every method on the same ``clips``; ``decoder`` holds the codec-aware model, ``stock`` the ViT before
+    codec-aware fine-tuning (for the plain H.264 rows; default ``decoder``), ``baseline`` the stock ViT
+    fine-tuned on H.264 of 16 frames."""
+    cfg = encoder.config
+    y = np.asarray(labels)
+    rows: list[dict[str, Any]] = []
+    stock = stock or decoder
+
+    def run(
+        method: str, results: list[EncodeResult], decoders: dict[str, SemanticDecoder], header: bool, **setting: Any
+    ) -> None:
+        payloads = [r.payload for r in results]
+        # H.264 baselines: the stream alone (our 24-byte framing is not charged to them)
+        sizes = [r.payload_bytes - (0 if header else coded_overhead(cfg.num_frames)) for r in results]
+        for vit, dec in decoders.items():
+            rows.append(_row(method, y, _classify(dec, payloads), sizes, vit=vit, **setting))
+        progress(f"{method} {setting}: {rows[-1]['bytes_mean']:.0f} B, {rows[-1]['accuracy']:.1%}")
+
+    for alpha, beta in lossless:
+        run(
+            "stae_lossless",
+            [encoder.encode(c, alpha, beta) for c in clips],
+            {"codec_aware": decoder},
+            True,
+            alpha=alpha,
+            beta=beta,
+        )
+    for s in cfg.coded:
+        for b in budgets:
+            res = [encoder.encode_coded(c, s.alpha, s.beta, b, scale=s.scale) for c in clips]
+            run(
+                "stae_h264",
+                res,
+                {"codec_aware": decoder},
+                True,
+                alpha=s.alpha,
+                beta=s.beta,
+                scale=s.scale,
+                max_bytes=b,
+                crf_mean=float(np.mean([r.crf or 0 for r in res])),
+            )
+    plain = {"stock": stock, **({"h264_finetuned": baseline} if baseline else {})}
+    for crf in crfs:
+        run("h264_16", [encoder.encode_coded(c, cfg.num_frames, 1.0, crf=crf) for c in clips], plain, False, crf=crf)
+        for a in fa_alphas:
+            run("h264_fa", [encoder.encode_coded(c, a, 1.0, crf=crf) for c in clips], plain, False, alpha=a, crf=crf)
+    return summarise(rows, len(clips), cfg.num_frames * cfg.vit.in_chans * cfg.img_size**2 * 4)
+
+
+def _curve(rows: Sequence[dict[str, Any]], method: str, vit: str | None = None) -> list[tuple[float, float]]:
+    return [
+        (r["bytes_mean"], r["accuracy"]) for r in rows if r["method"] == method and (vit is None or r["vit"] == vit)
+    ]
+
+
+def summarise(rows: list[dict[str, Any]], clips: int, raw_float32: int, acc_lo: float = 0.60) -> dict[str, Any]:
+    """BD-rates against plain H.264 of 16 frames, accuracy at fixed sizes, budget overruns."""
+    full = max(
+        (
+            r["accuracy"]
+            for r in rows
+            if r["method"] == "stae_lossless" and r.get("alpha") == 16 and r.get("beta") == 1.0
+        ),
+        default=1.0,
+    )
+    hi = full - 0.01
+    curves = {
+        "stae_h264": _curve(rows, "stae_h264"),
+        "stae_lossless": _curve(rows, "stae_lossless"),
+        "h264_16 (stock ViT)": _curve(rows, "h264_16", "stock"),
+        "h264_16 (H.264-fine-tuned ViT)": _curve(rows, "h264_16", "h264_finetuned"),
+        "h264_fa (stock ViT)": _curve(rows, "h264_fa", "stock"),
+    }
+    curves = {k: v for k, v in curves.items() if v}
+    ref = curves["h264_16 (stock ViT)"]
+    coded = [r for r in rows if r["method"] == "stae_h264"]
+    return {
+        "clips": clips,
+        "raw_float32_bytes": raw_float32,
+        "full_budget_accuracy": full,
+        "accuracy_range": [acc_lo, hi],
+        "bd_rate_vs_h264_16": {k: bd_rate(v, ref, acc_lo, hi) for k, v in curves.items()},
+        "bd_rate_vs_h264_16_finetuned": {
+            k: bd_rate(v, curves["h264_16 (H.264-fine-tuned ViT)"], acc_lo, hi)
+            for k, v in curves.items()
+            if "h264_16 (H.264-fine-tuned ViT)" in curves
+        },
+        "accuracy_at_bytes": {str(s): {k: accuracy_at(v, s) for k, v in curves.items()} for s in SIZES},
+        "over_budget": {
+            "requests": len(coded) * clips,
+            "share_over": float(np.mean([r["over_budget"] for r in coded])) if coded else None,
+            "worst_overrun": max((r["overrun_max"] for r in coded), default=None),
+        },
+        "rows": rows,
+    }
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:+.0%}"
+
+
+def _acc(v: float | None) -> str:
+    return "—" if v is None else f"{v:.1%}"
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    """The frontier's summary and every row, as Markdown."""
+    lines = [
+        f"{doc['clips']} held-out clips, every method on the same clips through SemanticEncoder/SemanticDecoder.",
+        f"Full-budget lossless accuracy {doc['full_budget_accuracy']:.1%}; BD-rates over accuracy "
+        f"{doc['accuracy_range'][0]:.0%}..{doc['accuracy_range'][1]:.1%} (negative = fewer bytes than the reference).",
+        "",
+        "| curve | BD-rate vs H.264 of 16 frames (stock ViT) | vs H.264 of 16 frames (H.264-fine-tuned ViT) |",
+        "|---|---|---|",
+    ]
+    for k, v in doc["bd_rate_vs_h264_16"].items():
+        lines.append(f"| {k} | {_pct(v)} | {_pct(doc['bd_rate_vs_h264_16_finetuned'].get(k))} |")
+    curves = list(doc["bd_rate_vs_h264_16"])
+    lines += [
+        "",
+        "Best accuracy at a payload of at most N bytes (mean bytes per clip):",
+        "",
+        "| bytes | " + " | ".join(curves) + " |",
+        "|---" * (len(curves) + 1) + "|",
+    ]
+    for s, accs in doc["accuracy_at_bytes"].items():
+        lines.append(f"| {s} | " + " | ".join(_acc(accs.get(k)) for k in curves) + " |")
+    ob = doc["over_budget"]
+    if ob["share_over"] is not None:
+        lines += [
+            "",
+            f"Byte budgets: {ob['share_over']:.1%} of {ob['requests']} coded payloads exceeded their budget; "
+            f"worst overrun {ob['worst_overrun']:.0%}.",
+        ]
+    lines += [
+        "",
+        "| method | ViT | α | β | scale | budget B | CRF | bytes mean | p95 | over B | accuracy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in doc["rows"]:
+        crf = r.get("crf", r.get("crf_mean"))
+        over = f"{r['over_budget']:.0%}" if "over_budget" in r else ""
+        lines.append(
+            f"| {r['method']} | {r['vit']} | {r.get('alpha', 16)} | {r.get('beta', 1.0):.0%} | {r.get('scale', 1)} | "
+            f"{r.get('max_bytes') or ''} | {'' if crf is None else f'{crf:.0f}'} | {r['bytes_mean']:.0f} | "
+            f"{r['bytes_p95']:.0f} | {over} | {r['accuracy']:.1%} |"
+        )
+    return "\n".join(lines)
