@@ -1,6 +1,7 @@
 """ Contains all the data models used in inputs/outputs """
 
 from .budget import Budget
+from .budget_encoding import BudgetEncoding
 from .camera_state import CameraState
 from .controller_state import ControllerState
 from .decision_info import DecisionInfo
@@ -12,6 +13,7 @@ from .live_response_live import LiveResponseLive
 from .payload_info import PayloadInfo
 from .profile import Profile
 from .profile_entry import ProfileEntry
+from .profile_entry_encoding import ProfileEntryEncoding
 from .ready_response_ready import ReadyResponseReady
 from .recognize_files_body import RecognizeFilesBody
 from .recognize_response import RecognizeResponse
@@ -21,6 +23,7 @@ from .validation_error_context import ValidationErrorContext
 
 __all__ = (
     "Budget",
+    "BudgetEncoding",
     "CameraState",
     "ControllerState",
     "DecisionInfo",
@@ -32,6 +35,7 @@ __all__ = (
     "PayloadInfo",
     "Profile",
     "ProfileEntry",
+    "ProfileEntryEncoding",
     "ReadyResponseReady",
     "RecognizeFilesBody",
     "RecognizeResponse",

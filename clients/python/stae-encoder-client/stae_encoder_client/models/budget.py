@@ -8,6 +8,8 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..models.budget_encoding import BudgetEncoding
+from ..types import UNSET, Unset
 from typing import cast
 
 
@@ -28,6 +30,10 @@ class Budget:
             entropy (str):
             fixed (bool):
             frame_indices (list[int]):
+            crf (int | None | Unset):
+            encoding (BudgetEncoding | Unset):  Default: BudgetEncoding.LOSSLESS.
+            max_bytes (int | None | Unset):
+            scale (int | Unset):  Default: 1.
      """
 
     alpha: int
@@ -35,6 +41,10 @@ class Budget:
     entropy: str
     fixed: bool
     frame_indices: list[int]
+    crf: int | None | Unset = UNSET
+    encoding: BudgetEncoding | Unset = BudgetEncoding.LOSSLESS
+    max_bytes: int | None | Unset = UNSET
+    scale: int | Unset = 1
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -54,6 +64,25 @@ class Budget:
 
 
 
+        crf: int | None | Unset
+        if isinstance(self.crf, Unset):
+            crf = UNSET
+        else:
+            crf = self.crf
+
+        encoding: str | Unset = UNSET
+        if not isinstance(self.encoding, Unset):
+            encoding = self.encoding.value
+
+
+        max_bytes: int | None | Unset
+        if isinstance(self.max_bytes, Unset):
+            max_bytes = UNSET
+        else:
+            max_bytes = self.max_bytes
+
+        scale = self.scale
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -64,6 +93,14 @@ class Budget:
             "fixed": fixed,
             "frame_indices": frame_indices,
         })
+        if crf is not UNSET:
+            field_dict["crf"] = crf
+        if encoding is not UNSET:
+            field_dict["encoding"] = encoding
+        if max_bytes is not UNSET:
+            field_dict["max_bytes"] = max_bytes
+        if scale is not UNSET:
+            field_dict["scale"] = scale
 
         return field_dict
 
@@ -83,12 +120,48 @@ class Budget:
         frame_indices = cast(list[int], d.pop("frame_indices"))
 
 
+        def _parse_crf(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        crf = _parse_crf(d.pop("crf", UNSET))
+
+
+        _encoding = d.pop("encoding", UNSET)
+        encoding: BudgetEncoding | Unset
+        if isinstance(_encoding,  Unset):
+            encoding = UNSET
+        else:
+            encoding = BudgetEncoding(_encoding)
+
+
+
+
+        def _parse_max_bytes(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_bytes = _parse_max_bytes(d.pop("max_bytes", UNSET))
+
+
+        scale = d.pop("scale", UNSET)
+
         budget = cls(
             alpha=alpha,
             beta=beta,
             entropy=entropy,
             fixed=fixed,
             frame_indices=frame_indices,
+            crf=crf,
+            encoding=encoding,
+            max_bytes=max_bytes,
+            scale=scale,
         )
 
 

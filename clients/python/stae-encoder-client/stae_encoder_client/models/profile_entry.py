@@ -8,6 +8,9 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..models.profile_entry_encoding import ProfileEntryEncoding
+from ..types import UNSET, Unset
+from typing import cast
 
 
 
@@ -34,6 +37,11 @@ class ProfileEntry:
             pack_ms (float):
             sa_ms (float):
             vit_ms (float):
+            bytes_p95 (float | None | Unset):
+            encoding (ProfileEntryEncoding | Unset):  Default: ProfileEntryEncoding.LOSSLESS.
+            max_bytes (int | None | Unset):
+            over_budget (float | Unset):  Default: 0.0.
+            scale (int | Unset):  Default: 1.
      """
 
     accuracy: float
@@ -48,6 +56,11 @@ class ProfileEntry:
     pack_ms: float
     sa_ms: float
     vit_ms: float
+    bytes_p95: float | None | Unset = UNSET
+    encoding: ProfileEntryEncoding | Unset = ProfileEntryEncoding.LOSSLESS
+    max_bytes: int | None | Unset = UNSET
+    over_budget: float | Unset = 0.0
+    scale: int | Unset = 1
 
 
 
@@ -78,6 +91,27 @@ class ProfileEntry:
 
         vit_ms = self.vit_ms
 
+        bytes_p95: float | None | Unset
+        if isinstance(self.bytes_p95, Unset):
+            bytes_p95 = UNSET
+        else:
+            bytes_p95 = self.bytes_p95
+
+        encoding: str | Unset = UNSET
+        if not isinstance(self.encoding, Unset):
+            encoding = self.encoding.value
+
+
+        max_bytes: int | None | Unset
+        if isinstance(self.max_bytes, Unset):
+            max_bytes = UNSET
+        else:
+            max_bytes = self.max_bytes
+
+        over_budget = self.over_budget
+
+        scale = self.scale
+
 
         field_dict: dict[str, Any] = {}
 
@@ -95,6 +129,16 @@ class ProfileEntry:
             "sa_ms": sa_ms,
             "vit_ms": vit_ms,
         })
+        if bytes_p95 is not UNSET:
+            field_dict["bytes_p95"] = bytes_p95
+        if encoding is not UNSET:
+            field_dict["encoding"] = encoding
+        if max_bytes is not UNSET:
+            field_dict["max_bytes"] = max_bytes
+        if over_budget is not UNSET:
+            field_dict["over_budget"] = over_budget
+        if scale is not UNSET:
+            field_dict["scale"] = scale
 
         return field_dict
 
@@ -127,6 +171,40 @@ class ProfileEntry:
 
         vit_ms = d.pop("vit_ms")
 
+        def _parse_bytes_p95(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        bytes_p95 = _parse_bytes_p95(d.pop("bytes_p95", UNSET))
+
+
+        _encoding = d.pop("encoding", UNSET)
+        encoding: ProfileEntryEncoding | Unset
+        if isinstance(_encoding,  Unset):
+            encoding = UNSET
+        else:
+            encoding = ProfileEntryEncoding(_encoding)
+
+
+
+
+        def _parse_max_bytes(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_bytes = _parse_max_bytes(d.pop("max_bytes", UNSET))
+
+
+        over_budget = d.pop("over_budget", UNSET)
+
+        scale = d.pop("scale", UNSET)
+
         profile_entry = cls(
             accuracy=accuracy,
             alpha=alpha,
@@ -140,6 +218,11 @@ class ProfileEntry:
             pack_ms=pack_ms,
             sa_ms=sa_ms,
             vit_ms=vit_ms,
+            bytes_p95=bytes_p95,
+            encoding=encoding,
+            max_bytes=max_bytes,
+            over_budget=over_budget,
+            scale=scale,
         )
 
         return profile_entry

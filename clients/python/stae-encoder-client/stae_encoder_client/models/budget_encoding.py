@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+class BudgetEncoding(StrEnum):
+    H264 = "h264"
+    LOSSLESS = "lossless"
+
+    def __str__(self) -> str:
+        return str(self.value)
