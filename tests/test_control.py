@@ -12,7 +12,7 @@ from helpers import TEST_PROFILE
 from stae.control.controller import Controller
 from stae.control.estimator import BandwidthState, EstimatorConfig, estimate_bps, sample_bps, update
 from stae.control.policy import LocalOption, choose, predict_ms
-from stae.control.profile import PAPER_TABLE_I, paper_prior_accuracy
+from stae.control.profile import PAPER_TABLE_I, ProfileEntry, paper_prior_accuracy
 from stae.control.store import ControllerStore
 
 CFG = EstimatorConfig()
@@ -138,6 +138,42 @@ def test_fixed_budget() -> None:
         choose(PROFILE, 1e6, 10, fixed=(3, 0.3))
     with pytest.raises(ValueError, match="positive"):
         choose(PROFILE, 0, 10)
+
+
+def coded_entry(alpha: int, scale: int, budget: int, p95: float, acc: float) -> ProfileEntry:
+    return ProfileEntry(
+        alpha=alpha, beta=1.0, encoding="h264", scale=scale, max_bytes=budget, bytes_p95=p95, accuracy=acc,
+        bytes_brotli=p95 * 0.9, bytes_none=p95 * 0.9, fa_ms=1.0, sa_ms=0.0, pack_ms=8.0, ee_ms=0.0, ed_ms=2.0,
+        fr_ms=0.0, vit_ms=10.0,
+    )  # fmt: skip
+
+
+CODED = PROFILE.model_copy(
+    update={"entries": (*PROFILE.entries, coded_entry(8, 2, 400, 390, 0.74), coded_entry(16, 1, 3000, 2900, 0.79))}
+)
+
+
+def test_eq5_chooses_among_coded_and_lossless_entries() -> None:
+    # 1 Mbit/s, 100 ms: the lossless budgets (25 kB and more with brotli) cannot make it; 3 kB of H.264 can
+    d = choose(CODED, 1e6, 100)
+    assert (d.alpha, d.max_bytes, d.scale, d.entropy, d.feasible) == (16, 3000, 1, "none", True)
+    # eq. 4 charges the 95th percentile of the bytes and the codec's camera and server time (no brotli stage)
+    assert d.payload_bytes == 2900
+    assert d.predicted_ms == pytest.approx(1 + 0 + 8 + 2 + 0 + 10 + 2900 * 8e3 / 1e6)
+    # tighter: only the 400-byte budget fits
+    d = choose(CODED, 1e6, 25)
+    assert (d.alpha, d.max_bytes, d.scale) == (8, 400, 2)
+    # a fast link: the most accurate lossless budget wins again, and it is a v1 payload
+    d = choose(CODED, 1e9, 1000)
+    assert (d.alpha, d.beta, d.max_bytes) == (16, 1.0, None)
+
+
+def test_fixed_budget_means_a_lossless_budget() -> None:
+    d = choose(CODED, 1e6, 100, fixed=(16, 1.0))
+    assert d.max_bytes is None and (d.alpha, d.beta) == (16, 1.0)
+    assert CODED.entry(8, 1.0) is None  # the (8, 100%) entry is coded only
+    assert CODED.entry(8, 1.0, 400, 2) is CODED.entries[-2]
+    assert CODED.entries[-2].key == "h264:8,1,2,400"
 
 
 def test_paper_prior_matches_table_i() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -163,6 +164,9 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     keys = cfg.keys()
     limits = VideoLimits(max_frames=cfg.max_clip_frames)
     inflight: dict[str, int] = {}  # payload bytes per camera sent to the decoder and not yet answered
+    # Where each camera's last H.264 rate search ended, per setting and budget: consecutive clips of one camera
+    # look alike, so starting there usually makes the search a single encode. Least recently used entries go.
+    last_crf: OrderedDict[tuple[str, int, float, int, int], int] = OrderedDict()
 
     def load() -> tuple[SemanticEncoder, CheckpointInfo | None, SemanticDecoder | None]:
         info, model = model_source(cfg.checkpoint, cfg.model)
@@ -343,7 +347,21 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         metrics.mode.labels(d.mode).inc()
 
         if d.max_bytes is not None:
-            result = await asyncio.to_thread(encoder.encode_coded, frames, d.alpha, d.beta, d.max_bytes, scale=d.scale)
+            key = (camera_id, d.alpha, d.beta, d.scale, d.max_bytes)
+            result = await asyncio.to_thread(
+                encoder.encode_coded,
+                frames,
+                d.alpha,
+                d.beta,
+                d.max_bytes,
+                scale=d.scale,
+                start_crf=last_crf.get(key, 30),
+            )
+            if cfg.crf_memory and result.crf is not None:
+                last_crf[key] = result.crf
+                last_crf.move_to_end(key)
+                while len(last_crf) > cfg.crf_memory:
+                    last_crf.popitem(last=False)
             if result.payload_bytes > d.max_bytes:
                 metrics.over_budget.inc()
         else:
