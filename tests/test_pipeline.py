@@ -94,3 +94,20 @@ def test_encoder_rejects_bad_input(coders: tuple[SemanticEncoder, SemanticDecode
         encoder.encode(frames, 17, 0.5)
     with pytest.raises(ValueError, match="beta"):
         encoder.encode(frames, 4, 1.5)
+
+
+def test_another_models_payload_is_refused_before_any_decompression(
+    coders: tuple[SemanticEncoder, SemanticDecoder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A payload declaring a larger geometry costs its header's parse, not its decompression (issue 12, item 4)."""
+    _, decoder = coders
+    torch.manual_seed(0)
+    big = STAE(build_config("vit-base", num_classes=3))
+    payload = SemanticEncoder.from_model(big).encode(np.zeros((16, 224, 224, 3), np.uint8), 16, 1.0).payload
+
+    def boom(*_: object) -> bytes:
+        raise AssertionError("the body was decompressed")
+
+    monkeypatch.setattr(wire, "_brotli_bounded", boom)
+    with pytest.raises(PayloadError, match="does not match this model"):
+        decoder.unpack(payload)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -281,7 +282,8 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
                 dims = tuple(int(d) for d in shape.split(","))
             except ValueError:
                 raise HTTPException(400, f"X-Frame-Shape {shape!r} is not comma-separated integers") from None
-            if len(dims) != 4 or dims[3] != 3 or min(dims) < 1 or int(np.prod(dims)) != len(body):
+            # math.prod on Python ints: numpy's int64 product wraps around for huge dimensions
+            if len(dims) != 4 or dims[3] != 3 or min(dims) < 1 or math.prod(dims) != len(body):
                 raise HTTPException(
                     400, f"X-Frame-Shape {shape!r} must be F,H,W,3 and match the body's {len(body)} bytes"
                 )

@@ -276,7 +276,11 @@ class SemanticDecoder:
         self.device = torch.device(device)
         self.fr = fr.eval().to(self.device)
         self.vit = vit.eval().to(self.device)
-        self.limits = limits or wire.WireLimits()
+        # A payload larger than the model's own geometry is refused from its header, before any decompression.
+        t, side, c = config.num_frames, config.img_size, config.vit.in_chans
+        self.limits = limits or wire.WireLimits(
+            max_frames=t, max_side=side, max_raw_bytes=t * (1 + side * side + side * side * c * 4)
+        )
 
     @classmethod
     def from_checkpoint(cls, path: str | Path | CheckpointInfo, device: str | torch.device = "cpu") -> SemanticDecoder:
@@ -293,13 +297,12 @@ class SemanticDecoder:
     def unpack(self, payload: bytes) -> Received:
         """Parse a payload (either wire version) and check it fits this model's geometry; a v2 payload's video
         stream is decoded here. PayloadError for anything wrong with it."""
-        msg = wire.unpack(payload, self.limits)
         cfg = self.config
         want = (cfg.num_frames, cfg.vit.in_chans, cfg.img_size, cfg.img_size)
-        channels = msg.channels if isinstance(msg, SemanticTensor) else 3
-        got = (msg.num_frames, channels, msg.height, msg.width)
-        if got != want:
+        got = wire.geometry(payload)  # from the header alone: no work on another model's payload
+        if got is not None and got != want:
             raise PayloadError(f"payload geometry {got} (T, C, H, W) does not match this model's {want}")
+        msg = wire.unpack(payload, self.limits)
         if isinstance(msg, SemanticTensor):
             return msg
         try:

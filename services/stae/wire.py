@@ -344,6 +344,22 @@ def _brotli_bounded(body: bytes, expected: int) -> bytes:
     return bytes(out)
 
 
+def geometry(data: bytes | bytearray | memoryview) -> tuple[int, int, int, int] | None:
+    """(T, C, H, W) from a payload's fixed header alone (no checksum, nothing decompressed), or None when the
+    bytes are too short or not a STAE message of a known version: a decoder refuses another model's payload
+    from this before any work. ``unpack`` still validates everything."""
+    data = bytes(data[:HEADER_BYTES])
+    if len(data) < 5 or data[:4] != MAGIC:
+        return None
+    if data[4] == VERSION and len(data) >= HEADER_BYTES:
+        (_, _, _, _, _, t, _, c, _, h, w, *_rest) = _HEADER.unpack_from(data)
+        return t, c, h, w
+    if data[4] == CODED_VERSION and len(data) >= CODED_HEADER_BYTES:
+        (_, _, _, t, _, _, _, h, w, _, _) = _CODED_HEADER.unpack_from(data)
+        return t, 3, h, w
+    return None
+
+
 def unpack(data: bytes | bytearray | memoryview, limits: WireLimits | None = None) -> SemanticTensor | CodedClip:
     """Parse and validate a payload of either version; raise PayloadError saying what is wrong with it.
     A version 2 stream is not decoded here (``stae.codec.decode`` does that, within the validated geometry)."""
