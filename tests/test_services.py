@@ -112,12 +112,20 @@ def test_api_key_is_required(encoder: Service, clips: list[Path]) -> None:
             400,
             "match the body",
         ),
+        (  # 16 x 2**60+1 x 1 x 3 wraps to 48 in 64-bit arithmetic: once a 500 with a traceback
+            {
+                "content": b"\0" * 48,
+                "headers": {"Content-Type": "application/octet-stream", "X-Frame-Shape": "16,1152921504606846977,1,3"},
+            },
+            400,
+            "match the body",
+        ),
         ({"files": {"file": ("x.mp4", b"\0" * (5 * 2**20))}}, 413, "exceeds the limit"),
         ({"files": {"file": ("x.mp4", b"abc")}, "params": {"alpha": 2}}, 400, "both alpha and beta"),
         ({"files": {"file": ("x.mp4", b"abc")}, "params": {"camera_id": "bad id!"}}, 400, "camera_id"),
         ({"files": {"file": ("x.mp4", b"abc")}, "params": {"beta": 1.5, "alpha": 2}}, 422, "beta"),
     ],
-    ids=["garbage", "no-file", "content-type", "no-shape", "shape", "too-large", "alpha-only", "camera", "beta"],
+    ids=["garbage", "no-file", "content-type", "no-shape", "shape", "shape-overflow", "too-large", "alpha-only", "camera", "beta"],
 )
 def test_bad_uploads_get_clear_4xx(encoder: Service, kwargs: dict, status: int, message: str) -> None:  # type: ignore[type-arg]
     headers = {**KEY, **kwargs.pop("headers", {})}
