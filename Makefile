@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CLIP   ?= ../shared/data/clips/arm_wrestling_k400.mp4
 
-.PHONY: setup test lint typecheck unit bench demo sdk tiny-synth clean
+.PHONY: setup test lint typecheck unit bench demo sdk tiny-synth tiny-synth-codec clean
 
 setup: $(STAMP)
 
@@ -54,6 +54,29 @@ tiny-synth: $(STAMP)
 		--h264-clips 0 --json $(WORK)/eval-small-beta.json --markdown $(WORK)/eval-small-beta.md
 	mkdir -p $(TINY)
 	cp $(WORK)/run/last/* $(WORK)/eval*.json $(WORK)/eval*.md $(WORK)/plots/*.png $(TINY)/
+	$(VENV)/bin/stae profile --checkpoint $(TINY) --json-out $(TINY)/profile.json
+
+# Wire v2 (issue 11): fine-tune the Algorithm-1 model on H.264 output of its coded settings, and the plain
+# H.264 baseline's ViT likewise (the strong baseline); re-evaluate the lossless grid with the new ViT; measure
+# the accuracy-per-byte frontier of every method on held-out clips of an unseen seed; ship the codec-aware
+# model as models/tiny-synth (the Algorithm-1 model stays as models/tiny-synth-stock, the baseline's ViT as
+# models/tiny-synth-h264). Reads the training set of `make tiny-synth` (made again when absent).
+STOCK ?= models/tiny-synth-stock
+tiny-synth-codec: $(STAMP)
+	test -f $(WORK)/data/train.txt || $(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 --size 64 --seed 0
+	$(VENV)/bin/stae synth --out $(WORK)/held --classes 10 --clips-per-class 30 --size 64 --seed 4242
+	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/codec
+	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/h264 \
+		--settings 16,1,1 --lossless-share 0
+	$(VENV)/bin/stae eval $(WORK)/codec --data $(WORK)/data --cache $(WORK)/cache --store --h264-clips 0 \
+		--json $(WORK)/eval.json --markdown $(WORK)/eval.md --plots $(WORK)/plots
+	$(VENV)/bin/stae -v frontier $(WORK)/codec --data $(WORK)/held --cache $(WORK)/cache-held --stock $(STOCK) \
+		--baseline $(WORK)/h264 --store --json $(WORK)/frontier.json --markdown $(WORK)/frontier.md \
+		--plot $(WORK)/codec_frontier.png
+	mkdir -p $(TINY) models/tiny-synth-h264
+	cp $(WORK)/codec/* $(WORK)/eval.json $(WORK)/eval.md $(WORK)/plots/*.png $(WORK)/frontier.* \
+		$(WORK)/codec_frontier.png $(TINY)/
+	cp $(WORK)/h264/* models/tiny-synth-h264/
 	$(VENV)/bin/stae profile --checkpoint $(TINY) --json-out $(TINY)/profile.json
 
 clean:

@@ -124,8 +124,22 @@ def test_api_key_is_required(encoder: Service, clips: list[Path]) -> None:
         ({"files": {"file": ("x.mp4", b"abc")}, "params": {"alpha": 2}}, 400, "both alpha and beta"),
         ({"files": {"file": ("x.mp4", b"abc")}, "params": {"camera_id": "bad id!"}}, 400, "camera_id"),
         ({"files": {"file": ("x.mp4", b"abc")}, "params": {"beta": 1.5, "alpha": 2}}, 422, "beta"),
+        # refused before the (undecodable) upload is read: once a 422 from decoding it first
+        ({"files": {"file": ("x.mp4", b"abc")}, "params": {"alpha": 3, "beta": 0.33}}, 400, "not in the profile"),
     ],
-    ids=["garbage", "no-file", "content-type", "no-shape", "shape", "shape-overflow", "too-large", "alpha-only", "camera", "beta"],
+    ids=[
+        "garbage",
+        "no-file",
+        "content-type",
+        "no-shape",
+        "shape",
+        "shape-overflow",
+        "too-large",
+        "alpha-only",
+        "camera",
+        "beta",
+        "budget-first",
+    ],
 )
 def test_bad_uploads_get_clear_4xx(encoder: Service, kwargs: dict, status: int, message: str) -> None:  # type: ignore[type-arg]
     headers = {**KEY, **kwargs.pop("headers", {})}

@@ -320,6 +320,15 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
             raise HTTPException(400, "camera_id must be 1-64 characters of letters, digits and _ . : -")
         if (alpha is None) != (beta is None):
             raise HTTPException(400, "give both alpha and beta to fix the budget, or neither")
+        # Cheap refusals before the upload is read and decoded (issue 12, item 8)
+        profile = request.app.state.controller.profile
+        if profile is None:
+            metrics.requests.labels("not_ready").inc()
+            raise HTTPException(
+                503, "the controller has no profile yet (is the decoder reachable?)", headers={"Retry-After": "2"}
+            )
+        if alpha is not None and beta is not None and profile.entry(alpha, beta) is None:
+            raise HTTPException(400, f"budget alpha={alpha}, beta={beta} is not in the profile")
         body = await read_body(request, cfg.max_upload_bytes)
         started = time.perf_counter()
         deadline = deadline_ms or cfg.default_deadline_ms
