@@ -205,6 +205,11 @@ def test_redis_outage_does_not_fail_requests(decoder: Service, clips: list[Path]
                 assert time.monotonic() - start < 3.0
             state = httpx.get(f"{enc.url}/v1/controller", headers=KEY).json()
             assert state["redis_up"] is False and state["redis_error"]
+            time.sleep(1.1)  # readiness re-checks its dependencies at most once a second
+            ready = httpx.get(f"{enc.url}/v2/health/ready")  # degraded, still serving: ready, Redis reported down
+            assert ready.status_code == 200 and ready.json() == {
+                "ready": True, "profile": True, "decoder": True, "redis": False
+            }  # fmt: skip
             during = next(c for c in state["cameras"] if c["camera_id"] == "cam-r")["samples"]
             assert during >= 3  # samples kept in process while Redis was down
             redis.start()
@@ -228,6 +233,9 @@ def test_decoder_down_gives_a_quick_503(redis_server: RedisServer, clips: list[P
         assert resp.status_code == 503 and resp.headers["retry-after"]
         assert "decoder unavailable" in resp.json()["detail"]
         assert time.monotonic() - start < 3.0
+        time.sleep(1.1)  # readiness re-checks its dependencies at most once a second
+        ready = httpx.get(f"{enc.url}/v2/health/ready")
+        assert ready.status_code == 503 and ready.json()["decoder"] is False  # out of the load balancer
 
 
 def test_metrics_are_exposed(encoder: Service, clips: list[Path]) -> None:

@@ -519,13 +519,31 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         """The process is up."""
         return {"live": True}
 
-    @app.get("/v2/health/ready", responses={503: {"description": "models loading or no profile yet"}})
+    readiness: dict[str, float | bool] = {"at": 0.0}
+
+    @app.get(
+        "/v2/health/ready",
+        responses={503: {"description": "models loading, no profile yet, or the decoder not answering"}},
+    )
     async def ready(request: Request, response: Response) -> dict[str, bool]:
-        """Models are loaded and the controller has its profile."""
-        ok = getattr(request.app.state, "controller", None) is not None and request.app.state.controller.profile
+        """Models are loaded, the controller has its profile and the decoder answers its readiness (checked at
+        most once a second). ``redis`` says whether Redis answers; without it the controller runs on state
+        held in process, so it fails readiness only with STAE_ENCODER_READY_REQUIRES_REDIS."""
+        controller = getattr(request.app.state, "controller", None)
+        if controller is not None and time.monotonic() - float(readiness["at"]) > 1.0:
+            readiness["at"] = time.monotonic()
+            try:
+                resp = await request.app.state.client.get("/v2/health/ready", timeout=1.0)
+                readiness["decoder"] = resp.status_code == 200
+            except httpx.HTTPError:
+                readiness["decoder"] = False
+            readiness["redis"] = await controller.store.ping()
+        profiled = controller is not None and controller.profile is not None
+        decoder, redis_up = bool(readiness.get("decoder")), bool(readiness.get("redis"))
+        ok = profiled and decoder and (redis_up or not cfg.ready_requires_redis)
         if not ok:
             response.status_code = 503
-        return {"ready": bool(ok)}
+        return {"ready": ok, "profile": profiled, "decoder": decoder, "redis": redis_up}
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:

@@ -35,6 +35,9 @@ class EncoderSettings(BaseSettings):
     max_upload_bytes: int = Field(64 * 2**20, ge=1024, description="larger uploads get 413")
     max_clip_frames: int = Field(9000, ge=16, description="frames a clip may have (5 minutes at 30 fps)")
     brotli_quality: int = Field(1, ge=0, le=11, description="0-11; 1 is fast (bench/results/encoder-cpu.md)")
+    ready_requires_redis: bool = Field(
+        False, description="readiness fails while Redis is down (default: the controller runs on in-process state)"
+    )
     crf_memory: int = Field(
         4096, ge=0, description="H.264 rate searches remembered (camera, setting, budget): the next starts there"
     )

@@ -199,6 +199,18 @@ class ControllerStore:
             self._failed(exc)
             return False
 
+    async def ping(self) -> bool:
+        """Whether Redis answers now (False without one); a failure counts like any other call's."""
+        if self._redis is None:
+            return False
+        try:
+            await self._redis.ping()
+            self._recovered()
+            return True
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return False
+
     def status(self) -> StoreStatus:
         if self._redis is None:
             return StoreStatus("memory", False, None)

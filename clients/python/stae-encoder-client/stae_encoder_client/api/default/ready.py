@@ -66,7 +66,9 @@ def sync_detailed(
 ) -> Response[Any | ReadyResponseReady]:
     """ Ready
 
-     Models are loaded and the controller has its profile.
+     Models are loaded, the controller has its profile and the decoder answers its readiness (checked at
+    most once a second). ``redis`` says whether Redis answers; without it the controller runs on state
+    held in process, so it fails readiness only with STAE_ENCODER_READY_REQUIRES_REDIS.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -94,7 +96,9 @@ def sync(
 ) -> Any | ReadyResponseReady | None:
     """ Ready
 
-     Models are loaded and the controller has its profile.
+     Models are loaded, the controller has its profile and the decoder answers its readiness (checked at
+    most once a second). ``redis`` says whether Redis answers; without it the controller runs on state
+    held in process, so it fails readiness only with STAE_ENCODER_READY_REQUIRES_REDIS.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -117,7 +121,9 @@ async def asyncio_detailed(
 ) -> Response[Any | ReadyResponseReady]:
     """ Ready
 
-     Models are loaded and the controller has its profile.
+     Models are loaded, the controller has its profile and the decoder answers its readiness (checked at
+    most once a second). ``redis`` says whether Redis answers; without it the controller runs on state
+    held in process, so it fails readiness only with STAE_ENCODER_READY_REQUIRES_REDIS.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,7 +151,9 @@ async def asyncio(
 ) -> Any | ReadyResponseReady | None:
     """ Ready
 
-     Models are loaded and the controller has its profile.
+     Models are loaded, the controller has its profile and the decoder answers its readiness (checked at
+    most once a second). ``redis`` says whether Redis answers; without it the controller runs on state
+    held in process, so it fails readiness only with STAE_ENCODER_READY_REQUIRES_REDIS.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
