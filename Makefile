@@ -40,11 +40,13 @@ demo: $(STAMP)
 sdk: $(STAMP)
 	$(PY) clients/generate.py
 
-# Train the shipped tiny model from scratch (issue 3): a fresh synthetic set, Algorithm 1, the eval grid with its
-# plots, the grid below the paper's β, and the profile, into models/tiny-synth. On 2 CPU cores: 25 minutes
+# Train the tiny model from scratch (issue 3): a fresh synthetic set, Algorithm 1, the eval grid with its
+# plots, the grid below the paper's β, and the profile, into models/tiny-synth-stock (make tiny-synth-codec
+# then makes the shipped models/tiny-synth from it). On 2 CPU cores: 25 minutes
 # in all (synthesis 1.5, training 10, evaluation 11 + 3.5).
 WORK ?= /tmp/stae-tiny-synth
 TINY := models/tiny-synth
+STOCK ?= models/tiny-synth-stock
 tiny-synth: $(STAMP)
 	$(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 --size 64 --seed 0
 	$(VENV)/bin/stae -v train --data $(WORK)/data --out $(WORK)/run --cache $(WORK)/cache --model tiny
@@ -52,30 +54,30 @@ tiny-synth: $(STAMP)
 		--json $(WORK)/eval.json --markdown $(WORK)/eval.md --plots $(WORK)/plots
 	$(VENV)/bin/stae eval $(WORK)/run --data $(WORK)/data --cache $(WORK)/cache --alphas 4 16 --betas 0.2 0.1 0.05 \
 		--h264-clips 0 --json $(WORK)/eval-small-beta.json --markdown $(WORK)/eval-small-beta.md
-	mkdir -p $(TINY)
-	cp $(WORK)/run/last/* $(WORK)/eval*.json $(WORK)/eval*.md $(WORK)/plots/*.png $(TINY)/
-	$(VENV)/bin/stae profile --checkpoint $(TINY) --json-out $(TINY)/profile.json
+	mkdir -p $(STOCK)
+	cp $(WORK)/run/last/* $(WORK)/eval*.json $(WORK)/eval*.md $(WORK)/plots/*.png $(STOCK)/
+	$(VENV)/bin/stae profile --checkpoint $(STOCK) --json-out $(STOCK)/profile.json
 
 # Wire v2 (issue 11): fine-tune the Algorithm-1 model on H.264 output of its coded settings, and the plain
 # H.264 baseline's ViT likewise (the strong baseline); re-evaluate the lossless grid with the new ViT; measure
 # the accuracy-per-byte frontier of every method on held-out clips of an unseen seed; ship the codec-aware
 # model as models/tiny-synth (the Algorithm-1 model stays as models/tiny-synth-stock, the baseline's ViT as
 # models/tiny-synth-h264). Reads the training set of `make tiny-synth` (made again when absent).
-STOCK ?= models/tiny-synth-stock
 tiny-synth-codec: $(STAMP)
 	test -f $(WORK)/data/train.txt || $(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 --size 64 --seed 0
 	$(VENV)/bin/stae synth --out $(WORK)/held --classes 10 --clips-per-class 30 --size 64 --seed 4242
 	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/codec
 	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/h264 \
 		--settings 16,1,1 --lossless-share 0
+	mkdir -p $(WORK)/out
 	$(VENV)/bin/stae eval $(WORK)/codec --data $(WORK)/data --cache $(WORK)/cache --store --h264-clips 0 \
-		--json $(WORK)/eval.json --markdown $(WORK)/eval.md --plots $(WORK)/plots
+		--json $(WORK)/out/eval.json --markdown $(WORK)/out/eval.md --plots $(WORK)/out
 	$(VENV)/bin/stae -v frontier $(WORK)/codec --data $(WORK)/held --cache $(WORK)/cache-held --stock $(STOCK) \
-		--baseline $(WORK)/h264 --store --json $(WORK)/frontier.json --markdown $(WORK)/frontier.md \
-		--plot $(WORK)/codec_frontier.png
+		--baseline $(WORK)/h264 --store --json $(WORK)/out/frontier.json --markdown $(WORK)/out/frontier.md \
+		--plot $(WORK)/out/codec_frontier.png
+	rm -rf $(TINY) models/tiny-synth-h264
 	mkdir -p $(TINY) models/tiny-synth-h264
-	cp $(WORK)/codec/* $(WORK)/eval.json $(WORK)/eval.md $(WORK)/plots/*.png $(WORK)/frontier.* \
-		$(WORK)/codec_frontier.png $(TINY)/
+	cp $(WORK)/codec/* $(WORK)/out/* $(TINY)/
 	cp $(WORK)/h264/* models/tiny-synth-h264/
 	$(VENV)/bin/stae profile --checkpoint $(TINY) --json-out $(TINY)/profile.json
 
