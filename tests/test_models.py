@@ -22,6 +22,7 @@ from stae.models import (
     save_checkpoint,
 )
 from stae.models.checkpoint import parameter_counts
+from stae.models.feature_recovery import TapConv3d
 from stae.wire import kept_pixels
 
 
@@ -104,6 +105,25 @@ def test_feature_recovery_uses_other_frames() -> None:
     x2[:, 3] += 1.0
     b = fr(x2 * mask, mask)
     assert not torch.allclose(a[:, 0], b[:, 0])
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride", "dilation"), [(3, 1, 1), (3, 2, 1), (3, 1, 2), (1, 1, 1), ((1, 3, 3), 1, 1)]
+)
+def test_tap_conv3d_is_a_conv3d(kernel: int | tuple[int, int, int], stride: int, dilation: int) -> None:
+    """FR's 3D convolutions run as 2D convolutions over stacked neighbours: same output and same gradients."""
+    torch.manual_seed(0)
+    k = (kernel,) * 3 if isinstance(kernel, int) else kernel
+    pad = (k[0] // 2, dilation * (k[1] // 2), dilation * (k[2] // 2))
+    tap = TapConv3d(5, 7, k, stride=(1, stride, stride), padding=pad, dilation=(1, dilation, dilation))
+    ref = torch.nn.Conv3d(5, 7, k, stride=(1, stride, stride), padding=pad, dilation=(1, dilation, dilation))
+    ref.load_state_dict(tap.state_dict())
+    x = torch.randn(2, 5, 6, 16, 12, requires_grad=True)
+    y_tap, y_ref = tap(x), ref(x)
+    torch.testing.assert_close(y_tap, y_ref, rtol=1e-4, atol=1e-5)
+    (g_tap,) = torch.autograd.grad(y_tap.square().sum(), tap.weight)
+    (g_ref,) = torch.autograd.grad(y_ref.square().sum(), ref.weight)
+    torch.testing.assert_close(g_tap, g_ref, rtol=1e-4, atol=1e-4)
 
 
 def test_feature_recovery_rejects_sizes_not_divisible_by_8() -> None:

@@ -26,9 +26,31 @@ def _conv2d(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Seque
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=dilation, dilation=dilation), nn.GELU())
 
 
+class TapConv3d(nn.Conv3d):
+    """A Conv3d with a temporal kernel of 1 or 3 (stride 1 and 'same' padding in time), computed as one Conv2d
+    over each frame with its temporal neighbours stacked on the channels: the same weights and the same result
+    (up to float rounding), but CPU convolution libraries run 2D convolutions several times faster than small
+    3D ones (which PyTorch sends to its im2col fallback): FR at 16 x 64 x 64 went from 185 to 43 ms on 2 cores."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        kt = self.kernel_size[0]
+        if kt not in (1, 3) or self.stride[0] != 1 or self.dilation[0] != 1 or self.padding[0] != kt // 2:
+            return super().forward(x)
+        b, c, t, h, w = x.shape
+        padded = F.pad(x, (0, 0, 0, 0, kt // 2, kt // 2))  # (B, C, T+kt-1, H, W)
+        # taps[:, k] = frames t-kt//2+k: (B, kt, C, T, H, W) -> (B*T, kt*C, H, W), channels-last for oneDNN
+        taps = torch.stack([padded[:, :, k : k + t] for k in range(kt)], dim=1)
+        taps = taps.permute(0, 3, 1, 2, 4, 5).reshape(b * t, kt * c, h, w)
+        taps = taps.contiguous(memory_format=torch.channels_last)
+        # weight (O, C, kt, kh, kw) -> (O, kt*C, kh, kw) in the same (tap, channel) order
+        weight = self.weight.transpose(1, 2).reshape(self.out_channels, kt * c, *self.kernel_size[1:])
+        y = F.conv2d(taps, weight, self.bias, self.stride[1:], self.padding[1:], self.dilation[1:])
+        return y.reshape(b, t, self.out_channels, *y.shape[2:]).transpose(1, 2)  # (B, O, T, H', W')
+
+
 def _conv3d(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv3d(
+        TapConv3d(
             cin,
             cout,
             3,
@@ -51,8 +73,8 @@ class FeatureRecovery(nn.Module):
         self.mid3 = _conv3d(4 * w3, 4 * w3, dilation=2)  # H/8, dilated
         self.dec2 = _conv3d(4 * w3 + 2 * w3, 2 * w3)  # H/4
         self.dec1 = _conv3d(2 * w3 + w3, w3)  # H/2
-        self.guide_first = nn.Conv3d(w3, 2 * w2, 1)
-        self.guide_last = nn.Conv3d(w3, 2 * w2, 1)
+        self.guide_first = TapConv3d(w3, 2 * w2, 1)
+        self.guide_last = TapConv3d(w3, 2 * w2, 1)
         # 2D CNN at full resolution, frame by frame.
         self.in2 = _conv2d(in_chans + 1, w2)  # H
         self.down1 = _conv2d(w2, 2 * w2, stride=2)  # H/2  (+ g_first)
