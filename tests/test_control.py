@@ -235,6 +235,35 @@ def test_lua_update_equals_the_python_update() -> None:
     assert remote.recent == local.recent and remote.samples == local.samples
 
 
+def test_per_camera_state_is_bounded_and_expires() -> None:
+    """Many new camera ids: the mirror keeps the most recent few, Redis forgets cameras past their TTL, and the
+    listing reads every camera's state in one round trip (issue 12, item 5)."""
+    _redis_or_skip()
+    prefix = f"stae-test-{time.time_ns()}"
+
+    async def run() -> tuple[int, list[str], list[str], int, dict[str, BandwidthState | None]]:
+        store = ControllerStore(REDIS_URL, prefix=prefix, timeout_s=5.0, ttl_s=1, max_cameras=50)
+        for i in range(120):
+            await store.record(f"cam-{i:03d}", 125_000, 10.0)
+        mirror = len(store._mirror)
+        listed = await store.cameras()
+        states = await store.get_many(listed[:3])
+        await asyncio.sleep(2.2)
+        await store.record("cam-late", 125_000, 10.0)  # an update prunes cameras older than the TTL
+        after = await store.cameras()
+        raw = store._redis
+        assert raw is not None
+        remaining = await raw.zcard(f"{prefix}:cameras-seen")
+        await store.close()
+        return mirror, listed, after, remaining, states
+
+    mirror, listed, after, remaining, states = asyncio.run(run())
+    assert mirror == 50  # only the 50 most recently used cameras in process
+    assert len(listed) == 50  # the listing is capped too
+    assert all(st is not None and st.samples == 1 for st in states.values())
+    assert after == ["cam-late"] and remaining == 1  # the other 120 expired, in Redis and in the listing
+
+
 def test_unreachable_redis_fails_fast_and_keeps_learning() -> None:
     async def run() -> tuple[float, float | None, bool]:
         store = ControllerStore("redis://127.0.0.1:1/0", timeout_s=0.1)  # nothing listens on port 1

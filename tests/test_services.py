@@ -238,18 +238,32 @@ def test_decoder_down_gives_a_quick_503(redis_server: RedisServer, clips: list[P
         assert ready.status_code == 503 and ready.json()["decoder"] is False  # out of the load balancer
 
 
-def test_metrics_are_exposed(encoder: Service, clips: list[Path]) -> None:
-    recognize(encoder, clips[0], camera_id="cam-m")
+def _sample(text: str, name: str) -> float:
+    """The value of one unlabelled (or fully labelled) Prometheus sample line."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{name} not in the metrics")
+
+
+def test_metrics_count_requests_and_name_no_camera(encoder: Service, clips: list[Path]) -> None:
+    before = httpx.get(f"{encoder.url}/metrics").text
+    assert recognize(encoder, clips[0], camera_id="cam-metrics-secret").status_code == 200
     text = httpx.get(f"{encoder.url}/metrics").text
-    for name in (
-        "stae_encoder_requests_total",
-        "stae_encoder_bandwidth_bps",
-        "stae_encoder_deadline_total",
-        "stae_encoder_payload_bytes_bucket",
-        "stae_encoder_alpha_bucket",
-        "stae_encoder_stage_seconds",
-    ):
-        assert name in text, name
+    for name in ('stae_encoder_requests_total{status="ok"}', "stae_encoder_bandwidth_bps_count",
+                 "stae_encoder_payload_bytes_count", "stae_encoder_alpha_count"):  # fmt: skip
+        old = _sample(before, name) if name in before else 0.0
+        assert _sample(text, name) == old + 1, name
+    assert "cam-metrics-secret" not in text  # no per-camera series: bounded and not a list of cameras
+
+
+def test_metrics_token(redis_server: RedisServer, decoder: Service) -> None:
+    env = encoder_env(decoder.url, redis_server.url, STAE_ENCODER_METRICS_TOKEN="scrape-token-0123456789")
+    with Service("encoder", env) as enc:
+        assert httpx.get(f"{enc.url}/metrics").status_code == 401
+        assert httpx.get(f"{enc.url}/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        ok = httpx.get(f"{enc.url}/metrics", headers={"Authorization": "Bearer scrape-token-0123456789"})
+        assert ok.status_code == 200 and "stae_encoder_requests_total" in ok.text
 
 
 def test_stae_demo_runs_the_whole_system(clips: list[Path]) -> None:

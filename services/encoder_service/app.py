@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 import httpx
 import numpy as np
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Query, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
@@ -115,7 +115,13 @@ class Metrics:
         self.payload_bytes = Histogram(
             "stae_encoder_payload_bytes", "Payload sizes sent", buckets=tuple(2**i for i in range(10, 26)), registry=r
         )
-        self.bandwidth = Gauge("stae_encoder_bandwidth_bps", "Bandwidth estimate used", ["camera"], registry=r)
+        # No per-camera labels: camera ids are unbounded and sensitive (issue 12, items 5 and 6)
+        self.bandwidth = Histogram(
+            "stae_encoder_bandwidth_bps",
+            "Bandwidth estimates the controller decided with",
+            buckets=tuple(1e5 * 2**i for i in range(15)),
+            registry=r,
+        )
         self.alpha = Histogram("stae_encoder_alpha", "Chosen frame budget", buckets=(1, 2, 4, 8, 16), registry=r)
         self.beta = Histogram(
             "stae_encoder_beta", "Chosen spatial budget", buckets=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), registry=r
@@ -241,7 +247,13 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
             headers={"Authorization": f"Bearer {cfg.decoder_token.get_secret_value()}"},
             timeout=httpx.Timeout(cfg.decoder_timeout_s, connect=cfg.decoder_connect_timeout_s),
         )
-        store = ControllerStore(cfg.redis_url or None, timeout_s=cfg.redis_timeout_s, prefix=cfg.redis_prefix)
+        store = ControllerStore(
+            cfg.redis_url or None,
+            timeout_s=cfg.redis_timeout_s,
+            prefix=cfg.redis_prefix,
+            ttl_s=cfg.camera_ttl_s,
+            max_cameras=cfg.max_cameras,
+        )
         if store.status().backend == "memory":
             log.warning("no Redis configured: controller state lives in this process only")
         app.state.controller = Controller(store, prior_bps=cfg.prior_bandwidth_bps, overhead_ms=cfg.overhead_ms)
@@ -354,7 +366,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
             raise HTTPException(400, str(exc)) from None
         d = choice.decision
         timings["controller"] = (time.perf_counter() - started) * 1e3 - timings["decode_video"]
-        metrics.bandwidth.labels(camera_id).set(choice.bandwidth_bps)
+        metrics.bandwidth.observe(choice.bandwidth_bps)
         metrics.mode.labels(d.mode).inc()
 
         if d.max_bytes is not None:
@@ -482,8 +494,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         controller: Controller = request.app.state.controller
         store = controller.store
         cameras = []
-        for cam in await store.cameras():
-            st = await store.get(cam)
+        for cam, st in (await store.get_many(await store.cameras())).items():
             cameras.append(
                 CameraState(
                     camera_id=cam,
@@ -546,7 +557,12 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         return {"ready": ok, "profile": profiled, "decoder": decoder, "redis": redis_up}
 
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus() -> Response:
+    async def prometheus(authorization: Annotated[str | None, Header()] = None) -> Response:
+        """Prometheus text format; with STAE_ENCODER_METRICS_TOKEN set, only for ``Authorization: Bearer <it>``."""
+        if cfg.metrics_token is not None:
+            token = (authorization or "").removeprefix("Bearer ").strip()
+            if not secrets_match(token, [cfg.metrics_token.get_secret_value()]):
+                raise HTTPException(401, "metrics need Authorization: Bearer <STAE_ENCODER_METRICS_TOKEN>")
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

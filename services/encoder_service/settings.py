@@ -35,6 +35,11 @@ class EncoderSettings(BaseSettings):
     max_upload_bytes: int = Field(64 * 2**20, ge=1024, description="larger uploads get 413")
     max_clip_frames: int = Field(9000, ge=16, description="frames a clip may have (5 minutes at 30 fps)")
     brotli_quality: int = Field(1, ge=0, le=11, description="0-11; 1 is fast (bench/results/encoder-cpu.md)")
+    camera_ttl_s: int = Field(
+        7 * 24 * 3600, ge=60, description="a camera's state expires this long after its last sample"
+    )
+    max_cameras: int = Field(10_000, ge=1, description="cameras held in process and listed at /v1/controller")
+    metrics_token: SecretStr | None = Field(None, description="when set, /metrics needs it as a bearer token")
     ready_requires_redis: bool = Field(
         False, description="readiness fails while Redis is down (default: the controller runs on in-process state)"
     )

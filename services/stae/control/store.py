@@ -2,7 +2,10 @@
 
 Per camera, a hash ``{prefix}:bw:{camera}`` holds the estimator state; a Lua script applies each sample
 atomically in one round trip (the same update as ``estimator.update``), so replicas never lose each other's
-samples. The profile table lives at ``{prefix}:profile:{model}`` as JSON.
+samples. The profile table lives at ``{prefix}:profile:{model}`` as JSON. State is bounded: each camera's hash
+expires ``ttl_s`` after its last sample, the sorted set ``{prefix}:cameras-seen`` (score: last sample time)
+drops cameras older than that on every update, and the in-process mirror keeps the ``max_cameras`` most recently
+used cameras.
 
 Redis going away never fails a request: calls use short timeouts and no retries, a failure marks Redis down
 for ``retry_after_s`` (no call is attempted meanwhile), and the in-process mirror keeps serving and learning.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -49,7 +53,9 @@ end
 recent = table.concat(items, ',')
 redis.call('HSET', KEYS[1], 'samples', n, 'recent', recent, 'updated_at', f(now))
 redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('SADD', KEYS[2], ARGV[5])
+redis.call('ZADD', KEYS[2], now, ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. f(now - ttl))
+redis.call('EXPIRE', KEYS[2], ttl)
 return {tostring(n), recent, f(now)}
 """
 
@@ -88,12 +94,14 @@ class ControllerStore:
         retry_after_s: float = 1.0,
         prefix: str = "stae",
         ttl_s: int = 7 * 24 * 3600,
+        max_cameras: int = 10_000,
     ) -> None:
         self.estimator = estimator or EstimatorConfig()
         self.prefix = prefix
         self.ttl_s = ttl_s
+        self.max_cameras = max_cameras
         self.retry_after_s = retry_after_s
-        self._mirror: dict[str, BandwidthState] = {}
+        self._mirror: OrderedDict[str, BandwidthState] = OrderedDict()  # least recently used first
         self._down_until = 0.0
         self._last_error: str | None = None
         self._redis: Redis | None = None
@@ -124,6 +132,12 @@ class ControllerStore:
             log.info("Redis is back")
         self._last_error = None
 
+    def _remember(self, camera: str, state: BandwidthState) -> None:
+        self._mirror[camera] = state
+        self._mirror.move_to_end(camera)
+        while len(self._mirror) > self.max_cameras:
+            self._mirror.popitem(last=False)
+
     def _newer(self, camera: str, remote: BandwidthState | None) -> BandwidthState | None:
         local = self._mirror.get(camera)
         if remote is None or (local is not None and local.updated_at > remote.updated_at):
@@ -140,7 +154,7 @@ class ControllerStore:
                 remote = _state(fields) if fields else None
                 state = self._newer(camera, remote)
                 if state is not None:
-                    self._mirror[camera] = state
+                    self._remember(camera, state)
                 return state
             except (RedisError, OSError) as exc:
                 self._failed(exc)
@@ -160,31 +174,55 @@ class ControllerStore:
             try:
                 state = await self._record_redis(redis, camera, bps, now)
                 self._recovered()
-                self._mirror[camera] = state
+                self._remember(camera, state)
                 return state
             except (RedisError, OSError) as exc:
                 self._failed(exc)
         state = update(self._mirror.get(camera) or BandwidthState(), bps, now, self.estimator)
-        self._mirror[camera] = state
+        self._remember(camera, state)
         return state
 
     async def _record_redis(self, redis: Redis, camera: str, bps: float, now: float) -> BandwidthState:
         base = self._mirror.get(camera) or BandwidthState()
         args: list[str | float | int] = [bps, now, self.estimator.keep, self.ttl_s, camera]
         args += [base.updated_at, base.samples, _csv(base.recent)]
-        out = await self._update_script(keys=[self._key(camera), f"{self.prefix}:cameras"], args=args, client=redis)
+        keys = [self._key(camera), f"{self.prefix}:cameras-seen"]
+        out = await self._update_script(keys=keys, args=args, client=redis)
         return _state(dict(zip(_FIELDS, out, strict=True)))
 
     async def cameras(self) -> list[str]:
+        """Cameras with a sample in the last ``ttl_s`` (at most ``max_cameras``, the most recent)."""
         redis = self._available()
-        names = set(self._mirror)
+        since = time.time() - self.ttl_s
+        names = {camera for camera, state in self._mirror.items() if state.updated_at >= since}
         if redis is not None:
             try:
-                names |= {str(n) for n in await redis.smembers(f"{self.prefix}:cameras")}
+                seen = await redis.zrevrangebyscore(
+                    f"{self.prefix}:cameras-seen", "+inf", since, start=0, num=self.max_cameras
+                )
+                names |= {str(n) for n in seen}
                 self._recovered()
             except (RedisError, OSError) as exc:
                 self._failed(exc)
-        return sorted(names)
+        return sorted(names)[: self.max_cameras]
+
+    async def get_many(self, cameras: list[str]) -> dict[str, BandwidthState | None]:
+        """The newest known state of each camera, from Redis in one round trip (or the mirror)."""
+        redis = self._available()
+        remote: list[Mapping[bytes | str, bytes | str]] = []
+        if redis is not None:
+            try:
+                async with redis.pipeline(transaction=False) as pipe:
+                    for camera in cameras:
+                        pipe.hgetall(self._key(camera))
+                    remote = await pipe.execute()
+                self._recovered()
+            except (RedisError, OSError) as exc:
+                self._failed(exc)
+                remote = []
+        if not remote:
+            return {c: self._mirror.get(c) for c in cameras}
+        return {c: self._newer(c, _state(r) if r else None) for c, r in zip(cameras, remote, strict=True)}
 
     async def put_profile(self, profile: Profile) -> bool:
         """Publish the profile table in Redis (for other replicas and operators); False if Redis is down."""
