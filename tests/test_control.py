@@ -264,6 +264,31 @@ def test_per_camera_state_is_bounded_and_expires() -> None:
     assert after == ["cam-late"] and remaining == 1  # the other 120 expired, in Redis and in the listing
 
 
+def test_profile_and_idle_cameras_are_republished_after_redis_loses_its_data() -> None:
+    """A Redis restart without persistence empties it: the next update publishes the profile and the state of
+    every camera held in process again, idle ones included (issue 12, item 7)."""
+    _redis_or_skip()
+    prefix = f"stae-test-{time.time_ns()}"
+
+    async def run() -> tuple[bool, bool, int]:
+        store = ControllerStore(REDIS_URL, prefix=prefix, timeout_s=5.0)
+        assert await store.put_profile(PROFILE)
+        await store.record("idle-cam", 125_000, 10.0)
+        await store.record("busy-cam", 125_000, 10.0)
+        raw = store._redis
+        assert raw is not None
+        await raw.delete(*[k async for k in raw.scan_iter(f"{prefix}:*")])  # what a restart leaves
+        await store.record("busy-cam", 125_000, 10.0)
+        profile = await raw.get(f"{prefix}:profile:{PROFILE.model}")
+        idle = await raw.hgetall(f"{prefix}:bw:idle-cam")
+        seen = await raw.zcard(f"{prefix}:cameras-seen")
+        await store.close()
+        return profile is not None and "entries" in profile, idle.get("samples") == "1", seen
+
+    has_profile, idle_back, seen = asyncio.run(run())
+    assert has_profile and idle_back and seen == 2
+
+
 def test_unreachable_redis_fails_fast_and_keeps_learning() -> None:
     async def run() -> tuple[float, float | None, bool]:
         store = ControllerStore("redis://127.0.0.1:1/0", timeout_s=0.1)  # nothing listens on port 1

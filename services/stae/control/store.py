@@ -56,7 +56,7 @@ redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZADD', KEYS[2], now, ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. f(now - ttl))
 redis.call('EXPIRE', KEYS[2], ttl)
-return {tostring(n), recent, f(now)}
+return {tostring(n), recent, f(now), redis.call('EXISTS', KEYS[3])}
 """
 
 
@@ -102,6 +102,7 @@ class ControllerStore:
         self.max_cameras = max_cameras
         self.retry_after_s = retry_after_s
         self._mirror: OrderedDict[str, BandwidthState] = OrderedDict()  # least recently used first
+        self._profile: Profile | None = None
         self._down_until = 0.0
         self._last_error: str | None = None
         self._redis: Redis | None = None
@@ -186,9 +187,29 @@ class ControllerStore:
         base = self._mirror.get(camera) or BandwidthState()
         args: list[str | float | int] = [bps, now, self.estimator.keep, self.ttl_s, camera]
         args += [base.updated_at, base.samples, _csv(base.recent)]
-        keys = [self._key(camera), f"{self.prefix}:cameras-seen"]
+        keys = [self._key(camera), f"{self.prefix}:cameras-seen", self._profile_key()]
         out = await self._update_script(keys=keys, args=args, client=redis)
-        return _state(dict(zip(_FIELDS, out, strict=True)))
+        if not int(out[3]) and self._profile is not None:  # Redis lost its data (a restart): publish again
+            await self._republish(redis)
+        return _state(dict(zip(_FIELDS, out[:3], strict=True)))
+
+    def _profile_key(self) -> str:
+        return f"{self.prefix}:profile:{self._profile.model if self._profile else '-'}"
+
+    async def _republish(self, redis: Redis) -> None:
+        """The profile and every camera state held in process, written back in one round trip."""
+        assert self._profile is not None
+        log.info("Redis has no profile (restarted?): publishing it and %d cameras' state again", len(self._mirror))
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.set(self._profile_key(), self._profile.model_dump_json())
+            for camera, st in self._mirror.items():
+                key = self._key(camera)
+                pipe.hset(
+                    key, mapping={"samples": st.samples, "recent": _csv(st.recent), "updated_at": repr(st.updated_at)}
+                )
+                pipe.expire(key, self.ttl_s)
+                pipe.zadd(f"{self.prefix}:cameras-seen", {camera: st.updated_at})
+            await pipe.execute()
 
     async def cameras(self) -> list[str]:
         """Cameras with a sample in the last ``ttl_s`` (at most ``max_cameras``, the most recent)."""
@@ -225,12 +246,14 @@ class ControllerStore:
         return {c: self._newer(c, _state(r) if r else None) for c, r in zip(cameras, remote, strict=True)}
 
     async def put_profile(self, profile: Profile) -> bool:
-        """Publish the profile table in Redis (for other replicas and operators); False if Redis is down."""
+        """Publish the profile table in Redis (for other replicas and operators); False if Redis is down. It is
+        published again whenever an update finds it gone (Redis restarted without persistence)."""
+        self._profile = profile
         redis = self._available()
         if redis is None:
             return False
         try:
-            await redis.set(f"{self.prefix}:profile:{profile.model}", profile.model_dump_json())
+            await redis.set(self._profile_key(), profile.model_dump_json())
             self._recovered()
             return True
         except (RedisError, OSError) as exc:
