@@ -155,3 +155,31 @@ def test_absurd_dimensions_are_refused(clips: list[Path], rng: np.random.Generat
         prepare_frames(rng.random((4, 8, 8, 3)), 16, 64)
     with pytest.raises(VideoError, match="raw frames"):
         prepare_frames(np.zeros((0, 8, 8, 3), dtype=np.uint8), 16, 64)
+
+
+def test_huge_frames_cost_what_is_kept_not_what_is_decoded(tmp_path: Path) -> None:
+    """A 4-frame mp4 at 4096 x 4096 (a few KB upload) once took the encoder to 4.6 GB: every kept frame was held
+    at full size and turned into floats before resizing. Frames are now scaled as they are decoded
+    (issue 12, item 1): peak memory of a fresh process reading it stays far below that."""
+    import subprocess
+    import sys
+
+    clip = tmp_path / "huge.mp4"
+    with av.open(str(clip), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 4096, 4096, "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "40"}
+        for i in range(4):
+            img = np.full((4096, 4096, 3), 40 * i, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    code = (
+        "import resource, sys; from stae.video import read_clip; "
+        f"f = read_clip({str(clip)!r}, 16, 224); assert f.shape == (16, 224, 224, 3); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    peak_mb = int(done.stdout.split()[-1]) / 1024
+    assert peak_mb < 1200, f"peak RSS {peak_mb:.0f} MB"  # torch alone is ~300 MB; 16 full RGB frames were 800 MB

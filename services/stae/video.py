@@ -82,19 +82,37 @@ def _count_frames(source: Source, limits: VideoLimits) -> int:
     return count
 
 
-def _decode_at(source: Source, wanted: npt.NDArray[np.int64], limits: VideoLimits) -> tuple[list[np.ndarray], int]:
-    """Decode the whole stream, keeping RGB arrays of the frames at ``wanted``; return them and the count."""
+def _scaled_size(h: int, w: int, size: int) -> tuple[int, int]:
+    """(height, width) with the short side scaled to ``size`` (aspect kept)."""
+    scale = size / min(h, w)
+    return max(size, round(h * scale)), max(size, round(w * scale))
+
+
+def _decode_at(
+    source: Source, wanted: npt.NDArray[np.int64], limits: VideoLimits, size: int | None = None
+) -> tuple[list[np.ndarray], int]:
+    """Decode the stream up to the last frame at ``wanted`` (all of it when ``size`` is None, to count), keeping
+    RGB arrays of the frames at ``wanted``, each scaled at once so its short side is ``size`` (never holding a
+    full-size RGB frame longer than one conversion); return them and the number of frames decoded."""
     wanted_set = set(wanted.tolist())
+    last = max(wanted_set) if size is not None else None
     kept: dict[int, np.ndarray] = {}
     n = 0
     with _open(source) as container:
-        _video_stream(container, limits)
+        stream = _video_stream(container, limits)
+        stream.thread_type = "AUTO"  # frame and slice threads: decoding is most of the intake time
         try:
-            for n, frame in enumerate(container.decode(video=0), start=1):
+            for n, frame in enumerate(container.decode(stream), start=1):
                 if n - 1 in wanted_set:
-                    kept[n - 1] = frame.to_ndarray(format="rgb24")
+                    if size is None:
+                        kept[n - 1] = frame.to_ndarray(format="rgb24")
+                    else:
+                        nh, nw = _scaled_size(frame.height, frame.width, size)
+                        kept[n - 1] = frame.to_ndarray(width=nw, height=nh, format="rgb24", interpolation="AREA")
                 if n > limits.max_frames:
                     raise VideoError(f"clip has more than {limits.max_frames} frames; cut it shorter")
+                if n - 1 == last:
+                    break
         except av.FFmpegError as exc:
             if n == 0:
                 raise VideoError(f"no frame could be decoded: {exc}") from None
@@ -109,23 +127,26 @@ def read_clip(source: Source, num_frames: int, size: int, limits: VideoLimits | 
     if total == 0:
         raise VideoError("the video stream holds no frames")
     wanted = sample_indices(total, num_frames)
-    frames, decoded = _decode_at(source, wanted, lim)
+    frames, decoded = _decode_at(source, wanted, lim, size)
     if decoded == 0:
         raise VideoError("the video stream holds no decodable frames")
-    if len(frames) != num_frames:  # the packet count was not the frame count: sample again on the true count
+    if len(frames) != num_frames:  # the packet count was not the frame count: count by decoding, sample again
+        _, decoded = _decode_at(source, np.empty(0, dtype=np.int64), lim)
         log.info("packet count %d differs from decoded frame count %d; resampling", total, decoded)
         wanted = sample_indices(decoded, num_frames)
-        frames, decoded = _decode_at(source, wanted, lim)
+        frames, decoded = _decode_at(source, wanted, lim, size)
         if len(frames) != num_frames:
             raise VideoError(f"frame count changed between two decodes ({decoded} frames); the file is unstable")
-    return resize_crop(np.stack(frames), size)
+    return resize_crop(np.stack(frames), size)  # frames are already scaled: this crops the centre
 
 
 def resize_crop(frames: np.ndarray, size: int) -> np.ndarray:
     """(F, H, W, 3) uint8 -> (F, size, size, 3) uint8: scale the short side to ``size``, crop the centre."""
     _, h, w, _ = frames.shape
-    scale = size / min(h, w)
-    nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
+    nh, nw = _scaled_size(h, w, size)
+    if (nh, nw) == (h, w):  # already scaled (read_clip scales while decoding): crop only
+        top, left = (h - size) // 2, (w - size) // 2
+        return np.ascontiguousarray(frames[:, top : top + size, left : left + size])
     x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()  # (F, 3, H, W)
     if (nh, nw) != (h, w):
         x = F.interpolate(x, size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
