@@ -300,3 +300,29 @@ def test_local_computing_when_the_link_is_too_slow(
         assert len(doc["top"]) == 5
         state = httpx.get(f"{enc.url}/v1/controller", headers=KEY).json()
         assert state["local_computing"] is True
+
+
+def test_a_stalled_upload_is_cut_off(redis_server: RedisServer, decoder: Service) -> None:
+    """A client that sends one byte and stalls no longer holds the connection: 408 after the body timeout
+    (issue 12, item 3); and closing mid-body is not an error in the log."""
+    import socket
+    from urllib.parse import urlparse
+
+    env = encoder_env(decoder.url, redis_server.url, STAE_ENCODER_BODY_TIMEOUT_S="1")
+    with Service("encoder", env) as enc:
+        url = urlparse(enc.url)
+        head = (
+            f"POST /recognize HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY['X-API-Key']}\r\n"
+            "Content-Type: application/octet-stream\r\nX-Frame-Shape: 16,64,64,3\r\nContent-Length: 196608\r\n\r\nx"
+        )
+        with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+            start = time.monotonic()
+            sock.sendall(head.encode())
+            answer = sock.recv(4096).decode(errors="replace")
+            waited = time.monotonic() - start
+        assert answer.startswith("HTTP/1.1 408"), answer[:200]
+        assert "not received within 1 s" in answer and 0.9 < waited < 5
+        with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+            sock.sendall(head.encode())  # and hang up mid-body
+        time.sleep(0.5)
+        assert "Traceback" not in enc.tail()

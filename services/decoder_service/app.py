@@ -155,7 +155,7 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
         rid = request_id(request)
         metrics.in_flight.inc()
         try:
-            body = await read_body(request, cfg.max_payload_bytes)
+            body = await read_body(request, cfg.max_payload_bytes, cfg.body_timeout_s)
             # server_total starts once the whole payload is here: receiving it is the transfer, which the
             # encoder measures as its round trip minus this figure.
             started = time.perf_counter()

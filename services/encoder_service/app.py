@@ -341,7 +341,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
             )
         if alpha is not None and beta is not None and profile.entry(alpha, beta) is None:
             raise HTTPException(400, f"budget alpha={alpha}, beta={beta} is not in the profile")
-        body = await read_body(request, cfg.max_upload_bytes)
+        body = await read_body(request, cfg.max_upload_bytes, cfg.body_timeout_s)
         started = time.perf_counter()
         deadline = deadline_ms or cfg.default_deadline_ms
         timings: dict[str, float] = {}

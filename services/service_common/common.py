@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import re
 import uuid
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
 from pydantic import SecretStr
+from starlette.requests import ClientDisconnect
 
 from stae.models.checkpoint import CheckpointInfo, read_checkpoint
 from stae.models.stae import STAE, random_model
@@ -39,18 +41,25 @@ def model_source(checkpoint: str | None, model: str) -> tuple[CheckpointInfo | N
     return None, random_model(model)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing more than ``limit`` bytes (checked on Content-Length and while streaming)."""
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The request body, refusing more than ``limit`` bytes (checked on Content-Length and while streaming) and
+    a body not received in full within ``timeout_s`` (408: a slow or stalled client does not hold a worker)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(413, f"body exceeds the limit of {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise HTTPException(413, f"body exceeds the limit of {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise HTTPException(408, f"the request body was not received within {timeout_s:g} s") from None
+    except ClientDisconnect:
+        raise HTTPException(400, "the client disconnected before sending the whole body") from None
     return b"".join(chunks)
 
 

@@ -200,17 +200,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
             from encoder_service.app import create_app as create_encoder
             from encoder_service.settings import EncoderSettings
 
-            app = create_encoder(EncoderSettings())
+            settings: Any = EncoderSettings()
+            app = create_encoder(settings)
         else:
             from decoder_service.app import create_app as create_decoder
             from decoder_service.settings import DecoderSettings
 
-            app = create_decoder(DecoderSettings())
+            settings = DecoderSettings()
+            app = create_decoder(settings)
     except ValidationError as exc:
         prefix = f"STAE_{args.service.upper()}_"
         problems = "; ".join(f"{prefix}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
         raise CLIError(f"bad settings: {problems}") from None
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=5,
+        limit_concurrency=settings.max_connections,
+    )
     return 0
 
 
