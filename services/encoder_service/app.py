@@ -309,22 +309,42 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         response_model=RecognizeResponse,
         openapi_extra=RECOGNIZE_BODY,
         responses={
-            400: {"description": "malformed request"},
+            400: {
+                "description": "malformed request: alpha without beta (or the reverse), a budget outside the "
+                "profile, a bad X-Frame-Shape"
+            },
             401: {"description": "missing or wrong API key"},
+            408: {"description": "the body did not arrive within the body timeout"},
             413: {"description": "upload too large"},
-            422: {"description": "the clip cannot be decoded"},
+            415: {"description": "the body is neither multipart/form-data nor application/octet-stream"},
+            422: {"description": "the clip cannot be decoded, or a query parameter is out of range"},
             503: {"description": "decoder unavailable or controller not ready; see Retry-After"},
         },
     )
     async def recognize(
         request: Request,
         background: BackgroundTasks,
-        camera_id: Annotated[str, Query(description="camera whose uplink is measured")] = "default",
+        camera_id: Annotated[
+            str,
+            Query(
+                pattern=CAMERA_ID.pattern, description="camera whose uplink is measured (1-64 of A-Z a-z 0-9 _ . : -)"
+            ),
+        ] = "default",
         deadline_ms: Annotated[float | None, Query(gt=0, le=600_000)] = None,
-        alpha: Annotated[int | None, Query(ge=1, le=64, description="fixed frame budget")] = None,
-        beta: Annotated[float | None, Query(gt=0, le=1, description="fixed spatial budget")] = None,
+        alpha: Annotated[
+            int | None, Query(ge=1, le=64, description="fixed frame budget; give beta too, or neither")
+        ] = None,
+        beta: Annotated[
+            float | None, Query(gt=0, le=1, description="fixed spatial budget; give alpha too, or neither")
+        ] = None,
         top_k: Annotated[int, Query(ge=1, le=100)] = 5,
-        x_frame_shape: Annotated[str | None, Header(description="F,H,W,3 for raw frames")] = None,
+        x_frame_shape: Annotated[
+            str | None,
+            Header(
+                pattern=r"^[0-9]{1,9},[0-9]{1,9},[0-9]{1,9},3$",
+                description="F,H,W,3 of raw frames: required when the body is application/octet-stream",
+            ),
+        ] = None,
     ) -> RecognizeResponse:
         """Recognize the action in a clip: compress on the camera, classify on the edge server."""
         rid = request_id(request)

@@ -106,9 +106,17 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_401 = cast(Any, None)
         return response_401
 
+    if response.status_code == 408:
+        response_408 = cast(Any, None)
+        return response_408
+
     if response.status_code == 413:
         response_413 = cast(Any, None)
         return response_413
+
+    if response.status_code == 415:
+        response_415 = cast(Any, None)
+        return response_415
 
     if response.status_code == 422:
         response_422 = cast(Any, None)
@@ -151,12 +159,14 @@ def sync_detailed(
      Recognize the action in a clip: compress on the camera, classify on the edge server.
 
     Args:
-        camera_id (str | Unset): camera whose uplink is measured Default: 'default'.
+        camera_id (str | Unset): camera whose uplink is measured (1-64 of A-Z a-z 0-9 _ . : -)
+            Default: 'default'.
         deadline_ms (float | None | Unset):
-        alpha (int | None | Unset): fixed frame budget
-        beta (float | None | Unset): fixed spatial budget
+        alpha (int | None | Unset): fixed frame budget; give beta too, or neither
+        beta (float | None | Unset): fixed spatial budget; give alpha too, or neither
         top_k (int | Unset):  Default: 5.
-        x_frame_shape (None | str | Unset): F,H,W,3 for raw frames
+        x_frame_shape (None | str | Unset): F,H,W,3 of raw frames: required when the body is
+            application/octet-stream
         x_api_key (None | str | Unset):
         body (File):
         body (RecognizeFilesBody):
@@ -206,12 +216,14 @@ def sync(
      Recognize the action in a clip: compress on the camera, classify on the edge server.
 
     Args:
-        camera_id (str | Unset): camera whose uplink is measured Default: 'default'.
+        camera_id (str | Unset): camera whose uplink is measured (1-64 of A-Z a-z 0-9 _ . : -)
+            Default: 'default'.
         deadline_ms (float | None | Unset):
-        alpha (int | None | Unset): fixed frame budget
-        beta (float | None | Unset): fixed spatial budget
+        alpha (int | None | Unset): fixed frame budget; give beta too, or neither
+        beta (float | None | Unset): fixed spatial budget; give alpha too, or neither
         top_k (int | Unset):  Default: 5.
-        x_frame_shape (None | str | Unset): F,H,W,3 for raw frames
+        x_frame_shape (None | str | Unset): F,H,W,3 of raw frames: required when the body is
+            application/octet-stream
         x_api_key (None | str | Unset):
         body (File):
         body (RecognizeFilesBody):
@@ -256,12 +268,14 @@ async def asyncio_detailed(
      Recognize the action in a clip: compress on the camera, classify on the edge server.
 
     Args:
-        camera_id (str | Unset): camera whose uplink is measured Default: 'default'.
+        camera_id (str | Unset): camera whose uplink is measured (1-64 of A-Z a-z 0-9 _ . : -)
+            Default: 'default'.
         deadline_ms (float | None | Unset):
-        alpha (int | None | Unset): fixed frame budget
-        beta (float | None | Unset): fixed spatial budget
+        alpha (int | None | Unset): fixed frame budget; give beta too, or neither
+        beta (float | None | Unset): fixed spatial budget; give alpha too, or neither
         top_k (int | Unset):  Default: 5.
-        x_frame_shape (None | str | Unset): F,H,W,3 for raw frames
+        x_frame_shape (None | str | Unset): F,H,W,3 of raw frames: required when the body is
+            application/octet-stream
         x_api_key (None | str | Unset):
         body (File):
         body (RecognizeFilesBody):
@@ -311,12 +325,14 @@ async def asyncio(
      Recognize the action in a clip: compress on the camera, classify on the edge server.
 
     Args:
-        camera_id (str | Unset): camera whose uplink is measured Default: 'default'.
+        camera_id (str | Unset): camera whose uplink is measured (1-64 of A-Z a-z 0-9 _ . : -)
+            Default: 'default'.
         deadline_ms (float | None | Unset):
-        alpha (int | None | Unset): fixed frame budget
-        beta (float | None | Unset): fixed spatial budget
+        alpha (int | None | Unset): fixed frame budget; give beta too, or neither
+        beta (float | None | Unset): fixed spatial budget; give alpha too, or neither
         top_k (int | Unset):  Default: 5.
-        x_frame_shape (None | str | Unset): F,H,W,3 for raw frames
+        x_frame_shape (None | str | Unset): F,H,W,3 of raw frames: required when the body is
+            application/octet-stream
         x_api_key (None | str | Unset):
         body (File):
         body (RecognizeFilesBody):
