@@ -1,16 +1,24 @@
 # Edge-server decoder service for a CUDA GPU host (linux/amd64; the host needs the NVIDIA driver and the
 # NVIDIA Container Toolkit). torch 2.13.0 from PyPI carries its CUDA runtime as wheels, so a slim Python base
 # suffices. Without a GPU the same image runs on CPU (STAE_DECODER_DEVICE=cpu, docker-compose.cpu.yml).
-FROM python:3.11.11-slim-bookworm AS build
+# Build arguments (defaults: what a user with internet access wants): BASE_IMAGE for both stages; TORCH_INDEX
+# (a pip index URL, empty for PyPI) and TORCH_FIND_LINKS (a folder or URL of wheels, e.g. a local mirror).
+ARG BASE_IMAGE=python:3.11.11-slim-bookworm
+FROM ${BASE_IMAGE} AS build
+ARG TORCH_INDEX=
+ARG TORCH_FIND_LINKS=
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-RUN pip install --no-cache-dir torch==2.13.0
+# torch is pinned (==2.13.0); hadolint cannot see it through the optional index arguments
+# hadolint ignore=DL3013
+RUN pip install --no-cache-dir ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} \
+    ${TORCH_FIND_LINKS:+--find-links "$TORCH_FIND_LINKS"} torch==2.13.0
 COPY pyproject.toml README.md /src/
 COPY services /src/services
 RUN pip install --no-cache-dir /src
 
-FROM python:3.11.11-slim-bookworm
+FROM ${BASE_IMAGE}
 RUN useradd --system --uid 10001 --home-dir /app --create-home stae
 COPY --from=build /opt/venv /opt/venv
 # Idle OpenMP workers sleep instead of spinning (matters when the decoder shares CPU cores).

@@ -1,16 +1,24 @@
 # Camera-side encoder service: linux/amd64 and linux/arm64 (Raspberry Pi 4/5 class boards).
 #   docker buildx bake encoder          (see docker-bake.hcl; multi-arch needs buildx with QEMU or arm64 builders)
 # torch comes from PyTorch's CPU wheel index: from the public index, arm64 torch pulls the whole CUDA stack.
-FROM python:3.11.11-slim-bookworm AS build
+# Build arguments (defaults: what a user with internet access wants): BASE_IMAGE for both stages; TORCH_INDEX
+# (a pip index URL, empty for PyPI) and TORCH_FIND_LINKS (a folder or URL of wheels, e.g. a local mirror).
+ARG BASE_IMAGE=python:3.11.11-slim-bookworm
+FROM ${BASE_IMAGE} AS build
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+ARG TORCH_FIND_LINKS=
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+# torch is pinned (==2.13.0); hadolint cannot see it through the optional index arguments
+# hadolint ignore=DL3013
+RUN pip install --no-cache-dir ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} \
+    ${TORCH_FIND_LINKS:+--find-links "$TORCH_FIND_LINKS"} torch==2.13.0
 COPY pyproject.toml README.md /src/
 COPY services /src/services
 RUN pip install --no-cache-dir /src
 
-FROM python:3.11.11-slim-bookworm
+FROM ${BASE_IMAGE}
 RUN useradd --system --uid 10001 --home-dir /app --create-home stae
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1
