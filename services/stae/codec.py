@@ -2,8 +2,9 @@
 
 ``encode`` turns (n, H, W, 3) uint8 frames into one H.264 elementary stream: x264's version SEI is removed
 (FFmpeg's ``filter_units`` bitstream filter), there is no container, and an optional per-macroblock quality map
-(``roi``: a quantiser offset in [-1, 1] per 16x16 macroblock, as FFmpeg's ``addroi`` filter attaches it) steers
-the bits towards what spatial attention kept. ``encode_within`` meets a byte budget by a bounded search over the
+(``roi``: a quantiser offset in [-1, 1] per 16x16 macroblock, as FFmpeg's ``addroi`` filter attaches it) can
+steer the bits (the deployed wire-v2 encoding does not use it: a map from spatial attention bought nothing in
+the measurements recorded in the README). ``encode_within`` meets a byte budget by a bounded search over the
 constant rate factor (CRF) that starts from a rate model. ``decode`` turns a stream back into frames and refuses
 one that does not hold exactly what its caller expects.
 """
@@ -20,7 +21,7 @@ import numpy.typing as npt
 
 CRF_MIN, CRF_MAX = 0, 51
 MB = 16  # H.264 macroblock side in luma pixels
-PRESET = "veryfast"  # camera-side speed; on 16 x 64 x 64 clips its streams are as small as "medium"'s
+PRESET = "veryfast"  # camera-side speed; on the 16 x 64 x 64 clips tried its streams were within 4% of "medium"'s
 # Bytes roughly halve for every +6 CRF (x264's QP scale doubles the quantiser step every 6); the rate model
 # of encode_within uses this slope to jump to the CRF that should fit, then corrects by searching.
 CRF_PER_HALVING = 6.0
