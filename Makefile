@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CLIP   ?= ../shared/data/clips/arm_wrestling_k400.mp4
 
-.PHONY: setup test lint typecheck unit bench demo sdk tiny-synth tiny-synth-codec clean
+.PHONY: setup test lint typecheck unit bench bench-codec reliability demo sdk tiny-synth tiny-synth-codec clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,14 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(PY) bench/encoder.py --json bench/results/encoder-cpu.json --markdown bench/results/encoder-cpu.md
+
+# Wire v2 on the camera: FA + SA + H.264 within a byte budget against plain libx264 veryfast, real clips, 224 px
+bench-codec: $(STAMP)
+	$(PY) bench/codec_camera.py --json bench/results/codec-camera-cpu.json --markdown bench/results/codec-camera-cpu.md
+
+# The full reliability suite (16 cameras, 60 s, Redis and the decoder killed): writes docs/reliability.md
+reliability: $(STAMP)
+	$(PY) bench/reliability.py
 
 # The main job: decoder and encoder as real processes, a real clip through POST /recognize.
 demo: $(STAMP)
