@@ -14,6 +14,7 @@ from stae.control.estimator import BandwidthState, EstimatorConfig, estimate_bps
 from stae.control.policy import LocalOption, choose, predict_ms
 from stae.control.profile import PAPER_TABLE_I, ProfileEntry, paper_prior_accuracy
 from stae.control.store import ControllerStore
+from stae.errors import NotReadyError, STAEError
 
 CFG = EstimatorConfig()
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -321,5 +322,18 @@ def test_memory_only_store_and_controller() -> None:
 
 
 def test_controller_without_profile_says_so() -> None:
-    with pytest.raises(RuntimeError, match="no profile"):
+    with pytest.raises(NotReadyError, match="no profile"):
         asyncio.run(Controller(ControllerStore(None)).decide("cam", 100))
+
+
+def test_one_error_tree() -> None:
+    """Every error the library raises on purpose is an STAEError (a ValueError); not-ready is its own kind."""
+    from stae.codec import CodecError
+    from stae.models.checkpoint import CheckpointError
+    from stae.models.videomae import VideoMAEError
+    from stae.video import VideoError
+    from stae.wire import PayloadError
+
+    for error in (PayloadError, CodecError, VideoError, CheckpointError, VideoMAEError, NotReadyError):
+        assert issubclass(error, STAEError) and issubclass(error, ValueError)
+    assert not issubclass(PayloadError, NotReadyError)

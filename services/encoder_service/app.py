@@ -32,6 +32,7 @@ from stae.control.estimator import estimate_bps
 from stae.control.policy import LocalOption
 from stae.control.profile import Profile, ServerTimes, build_profile
 from stae.control.store import ControllerStore
+from stae.errors import NotReadyError
 from stae.models.checkpoint import CheckpointInfo, read_checkpoint
 from stae.pipeline import SemanticDecoder, SemanticEncoder
 from stae.video import VideoError, VideoLimits, prepare_frames, read_clip
@@ -379,7 +380,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         try:
             backlog = inflight.get(camera_id, 0)  # this camera's payloads on their way right now
             choice = await controller.decide(camera_id, max(remaining, 0.001), fixed, backlog_bytes=backlog)
-        except RuntimeError as exc:
+        except NotReadyError as exc:
             metrics.requests.labels("not_ready").inc()
             raise HTTPException(503, str(exc), headers={"Retry-After": "2"}) from None
         except ValueError as exc:

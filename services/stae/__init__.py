@@ -4,15 +4,19 @@ Camera side: :class:`SemanticEncoder`. Edge side: :class:`SemanticDecoder`. Betw
 """
 
 from stae.config import STAEConfig
+from stae.errors import NotReadyError, STAEError
 from stae.pipeline import EncodeResult, Prediction, SemanticDecoder, SemanticEncoder
 from stae.video import VideoError, prepare_frames, read_clip
-from stae.wire import PayloadError, SemanticTensor, WireLimits
+from stae.wire import CodedClip, PayloadError, SemanticTensor, WireLimits
 
 __all__ = [
+    "CodedClip",
     "EncodeResult",
+    "NotReadyError",
     "PayloadError",
     "Prediction",
     "STAEConfig",
+    "STAEError",
     "SemanticDecoder",
     "SemanticEncoder",
     "SemanticTensor",

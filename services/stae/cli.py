@@ -402,6 +402,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="stae", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
     sub = p.add_subparsers(dest="command", required=True)
 
     def model_args(sp: argparse.ArgumentParser) -> None:
@@ -546,7 +547,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         return int(args.func(args))
-    except (CLIError, ValueError, OSError) as exc:  # our library errors are ValueErrors
+    except (CLIError, ValueError, OSError) as exc:  # bad input (STAEError and other ValueErrors): one line, exit 2
+        if args.debug:
+            raise
         print(f"stae {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

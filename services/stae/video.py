@@ -22,12 +22,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from stae.errors import STAEError
+
 log = logging.getLogger(__name__)
 
 Source = str | Path | bytes | BinaryIO
 
 
-class VideoError(ValueError):
+class VideoError(STAEError):
     """A clip that cannot be turned into model input; the message says why."""
 
 

@@ -23,6 +23,8 @@ import brotli
 import numpy as np
 import numpy.typing as npt
 
+from stae.errors import STAEError
+
 MAGIC = b"STAE"
 VERSION = 1  # SemanticTensor
 CODED_VERSION = 2  # CodedClip
@@ -53,7 +55,7 @@ CHECKSUM_BYTES = 4
 DEFAULT_BROTLI_QUALITY = 1
 
 
-class PayloadError(ValueError):
+class PayloadError(STAEError):
     """A payload that is not a valid STAE wire message; the message says what is wrong."""
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 from stae.control.policy import Decision, LocalOption, choose
 from stae.control.profile import Profile
 from stae.control.store import ControllerStore
+from stae.errors import NotReadyError
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,9 @@ class Controller:
         self, camera: str, deadline_ms: float, fixed: tuple[int, float] | None = None, backlog_bytes: float = 0.0
     ) -> Choice:
         """Budgets for the next request of ``camera`` (``backlog_bytes``: its payloads still in flight);
-        raises RuntimeError while no profile is loaded."""
+        raises NotReadyError while no profile is loaded."""
         if self.profile is None:
-            raise RuntimeError("the controller has no profile yet (is the decoder reachable?)")
+            raise NotReadyError("the controller has no profile yet (is the decoder reachable?)")
         measured = await self.store.estimate(camera)
         bps = measured if measured is not None else self.prior_bps
         profile, over = self.profile, self.overhead_ms

@@ -18,6 +18,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from stae.config import STAEConfig
+from stae.errors import STAEError
 from stae.models.stae import STAE, Part, build_part
 
 FORMAT = "stae-checkpoint/1"
@@ -25,7 +26,7 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 
 
-class CheckpointError(ValueError):
+class CheckpointError(STAEError):
     """A checkpoint that cannot be read; the message says which file and what is wrong."""
 
 

@@ -26,6 +26,7 @@ import torch
 from safetensors.torch import load_file
 
 from stae.config import IMAGENET_MEAN, IMAGENET_STD, ViTConfig
+from stae.errors import STAEError
 from stae.models.vit import VideoViT
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ _HF_RENAMES = {
 _IGNORED = re.compile(r"^(decoder\.|encoder_to_decoder\.|mask_token|videomae\.embeddings\.position_embeddings)")
 
 
-class VideoMAEError(ValueError):
+class VideoMAEError(STAEError):
     """A file that is not a VideoMAE checkpoint we can load; the message says why."""
 
 
