@@ -23,7 +23,6 @@ from dataclasses import dataclass
 class EstimatorConfig:
     window: int = 5  # samples in the harmonic mean and in the error history
     robust: bool = True  # divide by (1 + max recent relative error); False: the plain harmonic mean
-    safety: float = 1.0  # a further constant factor (the error term already backs off on volatile links)
     min_transfer_ms: float = 0.05  # shorter transfers say nothing about bandwidth: ignored
     min_bytes: int = 1
 
@@ -72,4 +71,4 @@ def estimate_bps(state: BandwidthState | None, cfg: EstimatorConfig) -> float | 
         # How wrong the predictor was on each of the last w samples, predicting each from the w before it.
         errors = [abs(_harmonic(r[i + 1 : i + 1 + w]) - r[i]) / r[i] for i in range(min(w, len(r) - 1))]
         estimate /= 1.0 + max(errors, default=0.0)
-    return cfg.safety * estimate
+    return estimate

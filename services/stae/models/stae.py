@@ -20,8 +20,6 @@ from stae.models.vit import VideoViT
 
 Part = Literal["fa", "sa", "fr", "vit"]
 PARTS: tuple[Part, ...] = ("fa", "sa", "fr", "vit")
-ENCODER_PARTS: tuple[Part, ...] = ("fa", "sa")
-DECODER_PARTS: tuple[Part, ...] = ("fr", "vit")
 
 
 def build_part(cfg: STAEConfig, part: Part) -> nn.Module:

@@ -16,8 +16,7 @@ across budgets (it sees the mask, so it knows β). The hard top-k choices need a
   frame no gradient at all (FA collapsed onto one fixed frame index for every clip, measured). Instead the frozen
   ViT classifies every frame alone, and FA learns to rank frames by it: cross-entropy between FA's softmax over
   frames and softmax(-per-frame loss / τ). FA still scores frames independently and top-α is taken from its
-  scores, so what it learns is exactly what inference uses. ``TrainConfig.fa_straight_through`` restores the
-  straight-through variant for comparison.
+  scores, so what it learns is exactly what inference uses.
 """
 
 from __future__ import annotations
@@ -61,7 +60,6 @@ class TrainConfig:
     weight_decay: float = 0.05
     gumbel: float = 0.5  # noise scale of the perturbed top-k
     rank_tau: float = 0.5  # temperature of the per-frame teacher distribution (stage 1)
-    fa_straight_through: bool = False  # stage 1 with the perturbed top-k instead of ranking distillation
     recon_weight: float = 0.5  # stage 3: L1 on the restored pixels, added to the classification loss
     workers: int = 2
     seed: int = 0
@@ -218,12 +216,9 @@ class StageStep(nn.Module):
             idx = torch.stack([torch.randperm(t, device=x.device)[:alpha].sort().values for _ in range(b)])
             rows = torch.arange(b, device=x.device)[:, None]
             return m.vit(x[rows, idx], idx), zero
-        if stage == 1 and self.training and not tc.fa_straight_through:
-            kept, idx = select_frames(m, x, alpha, 0.0)
-            return m.vit(kept, idx), self.rank_loss(x, y)
-        kept, idx = select_frames(m, x, alpha, tc.gumbel if stage == 1 and self.training else 0.0)
-        if stage == 1:
-            return m.vit(kept, idx), zero
+        kept, idx = select_frames(m, x, alpha, 0.0)
+        if stage == 1:  # FA learns by ranking distillation (module docstring); evaluation has no extra loss
+            return m.vit(kept, idx), self.rank_loss(x, y) if self.training else zero
         masked, mask = select_pixels(m, x, kept, idx, beta, tc.gumbel if stage == 2 and self.training else 0.0)
         if stage == 2:
             return m.vit(masked, idx), zero
