@@ -211,3 +211,15 @@ def test_decoder_refuses_a_v2_payload_of_other_geometry(coded_model: STAE) -> No
     lying = wire.pack_coded(coded_clip(coded_height=64, coded_width=64, stream=stream))  # says 64, holds 96
     with pytest.raises(PayloadError, match="96x96"):
         dec.unpack(lying)
+
+
+def test_a_warm_start_with_slack_is_one_encode() -> None:
+    """The encoder service starts where the camera's last search ended and accepts a stream within 15% of the
+    budget: on a similar clip that is a single encode (the camera-time target rests on it)."""
+    clip = synthetic_clip(5, "move_up")
+    cold = codec.encode_within(clip, 900)
+    assert cold.tries >= 2
+    warm = codec.encode_within(synthetic_clip(6, "move_up"), 900, start_crf=cold.crf, slack=0.15)
+    again = codec.encode_within(clip, 900, start_crf=cold.crf, slack=0.15)
+    assert again.tries == 1 and again.crf == cold.crf
+    assert len(warm.data) <= 900

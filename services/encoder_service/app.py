@@ -400,6 +400,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
                 d.max_bytes,
                 scale=d.scale,
                 start_crf=last_crf.get(key, 30),
+                slack=cfg.crf_slack,
             )
             if cfg.crf_memory and result.crf is not None:
                 last_crf[key] = result.crf

@@ -43,6 +43,9 @@ class EncoderSettings(BaseSettings):
     ready_requires_redis: bool = Field(
         False, description="readiness fails while Redis is down (default: the controller runs on in-process state)"
     )
+    crf_slack: float = Field(
+        0.15, ge=0, lt=1, description="an H.264 stream within this share below its byte budget ends the CRF search"
+    )
     crf_memory: int = Field(
         4096, ge=0, description="H.264 rate searches remembered (camera, setting, budget): the next starts there"
     )

@@ -122,12 +122,15 @@ def encode_within(
     preset: str = PRESET,
     roi: np.ndarray | None = None,
     max_tries: int = 5,
+    slack: float = 0.0,
 ) -> Encoded:
     """The best quality (lowest CRF >= ``crf_min``) whose stream fits ``max_bytes``, in at most ``max_tries``
     encodes: one at ``start_crf``, then rate-model jumps (bytes halve every ~6 CRF at first, then the slope of
     the clip's own last two encodes) and bisection between the
     CRFs known to fit and not to fit. When no CRF up to 51 fits, the CRF 51 stream is returned (over budget:
-    the caller compares ``len(data)`` with its budget)."""
+    the caller compares ``len(data)`` with its budget). With ``slack`` > 0 the search also stops at a stream that
+    fits and uses at least (1 - slack) of the budget: started at the CRF of a similar clip (the previous one of
+    the same camera) that is usually the first encode, where proving the lowest CRF takes a second one."""
     if max_bytes <= 0:
         raise ValueError(f"byte budget must be positive, got {max_bytes}")
     if max_tries < 2:
@@ -142,7 +145,7 @@ def encode_within(
             hi = crf
         else:
             lo = crf
-        if hi - lo <= 1:
+        if hi - lo <= 1 or (hi == crf and len(data) >= (1.0 - slack) * max_bytes and slack > 0):
             break
         if len(streams) >= 2:  # secant: this clip's own CRF-per-halving from its last two encodes
             (c0, d0), (c1, d1) = list(streams.items())[-2:]

@@ -214,6 +214,7 @@ class SemanticEncoder:
         preset: str = codec.PRESET,
         start_crf: int = 30,
         max_tries: int = 5,
+        slack: float = 0.0,
     ) -> EncodeResult:
         """(T, S, S, C) uint8 frames -> H.264 payload (wire v2) of at most ``max_bytes`` (when CRF 51 allows it),
         or at a fixed ``crf``: FA's ``alpha`` frames, SA's ``beta`` of their pixels with the rest filled flat,
@@ -229,7 +230,7 @@ class SemanticEncoder:
         kept = codec.downscale(kept, scale)
         if max_bytes is not None:
             room = max(max_bytes - wire.coded_overhead(self.config.num_frames), 1)
-            enc = codec.encode_within(kept, room, start_crf=start_crf, preset=preset, max_tries=max_tries)
+            enc = codec.encode_within(kept, room, start_crf=start_crf, preset=preset, max_tries=max_tries, slack=slack)
         else:
             assert crf is not None
             enc = codec.Encoded(codec.encode(kept, crf, preset=preset), crf, 1)
