@@ -68,7 +68,8 @@ def test_encode_within_meets_the_budget_with_the_best_crf(budget: int) -> None:
         assert 1 <= got.tries <= 5
         if got.crf > 18:  # one step finer would not have fitted, or the search ran out of tries
             finer = codec.encode(clip, got.crf - 1)
-            assert len(finer) > budget or got.tries == 5
+            # (a few bytes of slack: under CPU load x264's threads once made the same encode 1 byte smaller)
+            assert len(finer) > budget - 8 or got.tries == 5
 
 
 def test_encode_within_returns_the_coarsest_when_nothing_fits() -> None:
