@@ -4,7 +4,9 @@
 * SA's β of each frame's pixels kept and the rest filled flat (``encode_coded(..., beta)``, what wire v2 does
   with β < 100%);
 * whole frames with an x264 quality map from SA: the macroblocks where SA keeps the least (the lower half) get
-  a positive quantiser offset (coarser), through FFmpeg's ``addroi``.
+  a positive quantiser offset (coarser), through FFmpeg's ``addroi``;
+* the control for the map: whole frames in the x264 mode the map needs (adaptive quantisation on at strength
+  0, i.e. x264's own AQ off) with an all-zero map.
 
     python bench/sa_codec.py --checkpoint models/tiny-synth-stock --data HELD --clips 300 \\
         [--json OUT] [--markdown OUT]
@@ -46,7 +48,7 @@ def main() -> int:
     p.add_argument("--checkpoint", default="models/tiny-synth-stock")
     p.add_argument("--data", required=True)
     p.add_argument("--clips", type=int, default=300)
-    p.add_argument("--crfs", type=int, nargs="+", default=[30, 37, 44])
+    p.add_argument("--crfs", type=int, nargs="+", default=[30, 37, 44, 47])
     p.add_argument("--beta", type=float, default=0.4)
     p.add_argument("--offset", type=float, default=0.2, help="addroi qoffset of the coarsened macroblocks")
     p.add_argument("--json", type=Path)
@@ -62,23 +64,30 @@ def main() -> int:
     ds = ClipDataset(videos, cfg.num_frames, cfg.img_size)
     items = [ds[i] for i in range(min(args.clips, len(videos)))]
     clips = [(f.numpy(), y) for f, y in (x for x in items if x is not None)]
+    s = cfg.img_size
+
+    def coded(stream: bytes) -> bytes:
+        return wire.pack_coded(wire.CodedClip(cfg.num_frames, np.arange(cfg.num_frames), 1.0, s, s, s, s, stream))
+
     rows = []
     for crf in args.crfs:
+        mapped = f"whole frames, SA quality map (+{args.offset})"
+        control = "whole frames, x264 AQ off, zero map (control)"
         ways: dict[str, list[bytes]] = {
             "whole frames": [],
             f"SA keeps {args.beta:.0%}, rest filled": [],
-            f"whole frames, SA quality map (+{args.offset})": [],
+            mapped: [],
+            control: [],
         }
         for frames, _ in clips:
             ways["whole frames"].append(encoder.encode_coded(frames, 16, 1.0, crf=crf).payload)
             ways[f"SA keeps {args.beta:.0%}, rest filled"].append(
                 encoder.encode_coded(frames, 16, args.beta, crf=crf).payload
             )
-            stream = codec.encode(frames, crf, roi=quality_map(encoder, frames, args.beta, args.offset))
-            s = cfg.img_size
-            ways[f"whole frames, SA quality map (+{args.offset})"].append(
-                wire.pack_coded(wire.CodedClip(cfg.num_frames, np.arange(cfg.num_frames), 1.0, s, s, s, s, stream))
+            ways[mapped].append(
+                coded(codec.encode(frames, crf, roi=quality_map(encoder, frames, args.beta, args.offset)))
             )
+            ways[control].append(coded(codec.encode(frames, crf, roi=np.zeros((s // 16, s // 16)))))
         for name, payloads in ways.items():
             hits = sum(decoder.decode(pl, 1).class_ids[0] == y for pl, (_, y) in zip(payloads, clips, strict=True))
             rows.append(

@@ -3,8 +3,8 @@
 ``encode`` turns (n, H, W, 3) uint8 frames into one H.264 elementary stream: x264's version SEI is removed
 (FFmpeg's ``filter_units`` bitstream filter), there is no container, and an optional per-macroblock quality map
 (``roi``: a quantiser offset in [-1, 1] per 16x16 macroblock, as FFmpeg's ``addroi`` filter attaches it) can
-steer the bits (the deployed wire-v2 encoding does not use it: a map from spatial attention bought nothing in
-the measurements recorded in the README). ``encode_within`` meets a byte budget by a bounded search over the
+steer the bits (the shipped wire-v2 settings do not use it yet: bench/sa_codec.py measures a map from spatial
+attention, which helps only at the lowest rates). ``encode_within`` meets a byte budget by a bounded search over the
 constant rate factor (CRF) that starts from a rate model. ``decode`` turns a stream back into frames and refuses
 one that does not hold exactly what its caller expects.
 """
