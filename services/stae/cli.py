@@ -356,6 +356,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from stae.cli_codec import print_and_write
     from stae.models.checkpoint import load_model
     from stae.train.datasets import hmdb51, split_file
     from stae.train.evaluate import evaluate_grid, markdown
@@ -374,12 +375,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model, videos, workers=args.workers, cache=args.cache, h264_clips=args.h264_clips, crfs=tuple(args.crf)
     )
     doc["checkpoint"], doc["data"] = str(ck), str(args.data)
-    text = markdown(doc)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(doc, indent=2) + "\n")
-    if args.markdown:
-        Path(args.markdown).write_text(text + "\n")
+    print_and_write(doc, markdown(doc), args.json_out, args.markdown)
     if args.plots:
         from stae.figures import fig4
 

@@ -19,6 +19,15 @@ DEFAULT_SETTINGS = ("16,1,1", "16,1,2", "8,1,1", "8,1,2", "4,1,1", "4,1,2")
 DEFAULT_BUDGETS = (250, 300, 350, 400, 500, 600, 800, 1000, 1500, 2000, 3000)
 
 
+def print_and_write(doc: dict[str, Any], text: str, json_out: str | None, markdown_out: str | None) -> None:
+    """Print a command's Markdown and write it and the JSON document where asked."""
+    print(text)
+    if json_out:
+        Path(json_out).write_text(json.dumps(doc, indent=2) + "\n")
+    if markdown_out:
+        Path(markdown_out).write_text(text + "\n")
+
+
 def _setting(text: str) -> CodedSetting:
     try:
         alpha, beta, scale = text.split(",")
@@ -87,12 +96,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         progress=lambda m: log.info("%s", m),
     )
     doc.update(checkpoint=str(args.checkpoint), stock=args.stock, baseline=args.baseline, data=args.data)
-    text = markdown(doc)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(json.dumps(doc, indent=2) + "\n")
-    if args.markdown:
-        Path(args.markdown).write_text(text + "\n")
+    print_and_write(doc, markdown(doc), args.json_out, args.markdown)
     if args.plot:
         print(f"wrote {codec_frontier(doc, Path(args.plot))}", file=sys.stderr)
     if args.store:  # the controller's profile reads the coded entries' accuracy and bytes from here
