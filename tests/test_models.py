@@ -194,3 +194,15 @@ def test_bad_checkpoints_give_clear_errors(tmp_path: Path, tiny_model: STAE) -> 
     (ck / "config.json").write_text(json.dumps(doc))
     with pytest.raises(CheckpointError, match="do not fit"):
         load_part(read_checkpoint(ck), "vit")
+
+
+def test_metadata_is_updated_without_rewriting_the_weights(tmp_path: Path, tiny_model: STAE) -> None:
+    from stae.models.checkpoint import WEIGHTS_FILE, read_checkpoint, save_checkpoint, update_metadata
+
+    ck = save_checkpoint(tiny_model, tmp_path / "ck", {"trained": True})
+    weights = (ck / WEIGHTS_FILE).read_bytes()
+    stamp = (ck / WEIGHTS_FILE).stat().st_mtime_ns
+    update_metadata(ck, {"trained": True, "eval": {"accuracy": {"16,1": 0.5}}})
+    info = read_checkpoint(ck)
+    assert info.metadata["eval"]["accuracy"] == {"16,1": 0.5} and info.config == tiny_model.cfg
+    assert (ck / WEIGHTS_FILE).read_bytes() == weights and (ck / WEIGHTS_FILE).stat().st_mtime_ns == stamp

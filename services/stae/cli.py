@@ -382,9 +382,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for path in fig4(doc, Path(args.plots)):
             print(f"wrote {path}")
     if args.store:  # the controller's profile reads measured accuracy from here
+        from stae.models.checkpoint import update_metadata
+
         meta = {**info.metadata, "eval": {"data": str(args.data), "split": args.split, "accuracy": doc["accuracy"]}}
-        model.cfg = info.config
-        save_checkpoint(model.cpu(), ck, meta)
+        update_metadata(ck, meta)  # config.json only; the weights are not rewritten
         print(f"stored the accuracies in {ck / 'config.json'}")
     return 0
 
