@@ -31,11 +31,11 @@ import torch
 from _results import write_results
 
 from stae.control.controller import Controller
-from stae.control.profile import build_profile, measure_server
 from stae.control.store import ControllerStore
 from stae.demo import DEFAULT_CLIP, ServiceProcess, redis_answers
 from stae.models import STAE, build_config
 from stae.pipeline import SemanticDecoder, SemanticEncoder
+from stae.profiling import build_profile, measure_server
 
 COMPUTE = ("decode_video", "fa", "sa", "entropy_encode", "entropy_decode", "fr", "vit")
 

@@ -337,3 +337,21 @@ def test_one_error_tree() -> None:
     for error in (PayloadError, CodecError, VideoError, CheckpointError, VideoMAEError, NotReadyError):
         assert issubclass(error, STAEError) and issubclass(error, ValueError)
     assert not issubclass(PayloadError, NotReadyError)
+
+
+def test_the_controller_and_the_simulator_run_without_torch() -> None:
+    """stae.control and stae.simulate import and decide with PyTorch made unimportable (issue 14, item 2)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from stae.control.policy import choose\n"
+        "from stae.control.profile import Profile, ProfileEntry\n"
+        "import stae.control.controller, stae.control.store, stae.simulate\n"
+        "e = ProfileEntry(alpha=16, beta=1.0, accuracy=0.8, bytes_brotli=1e5, bytes_none=2e5, fa_ms=0, sa_ms=0,"
+        " pack_ms=1, ee_ms=1, ed_ms=1, fr_ms=0, vit_ms=5)\n"
+        "print(choose(Profile(model='m', accuracy_source='t', entries=(e,)), 1e7, 1000).alpha)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "16"

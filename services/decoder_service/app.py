@@ -22,8 +22,9 @@ from decoder_service.batching import Batcher, QueueFull
 from decoder_service.settings import DecoderSettings
 from service_common.common import model_source, octet_stream_body, operation_id, read_body, request_id, secrets_match
 from stae import wire
-from stae.control.profile import ServerTimes, measure_server
+from stae.control.profile import ServerTimes
 from stae.pipeline import SemanticDecoder, resolve_device
+from stae.profiling import measure_server
 
 log = logging.getLogger("stae.decoder")
 

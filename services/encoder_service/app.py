@@ -30,11 +30,12 @@ from service_common.common import CAMERA_ID, model_source, operation_id, read_bo
 from stae.control.controller import Controller
 from stae.control.estimator import estimate_bps
 from stae.control.policy import LocalOption
-from stae.control.profile import Profile, ServerTimes, build_profile
+from stae.control.profile import Profile, ServerTimes
 from stae.control.store import ControllerStore
 from stae.errors import NotReadyError
 from stae.models.checkpoint import CheckpointInfo, read_checkpoint
 from stae.pipeline import SemanticDecoder, SemanticEncoder
+from stae.profiling import build_profile
 from stae.video import VideoError, VideoLimits, prepare_frames, read_clip
 
 log = logging.getLogger("stae.encoder")

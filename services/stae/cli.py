@@ -224,7 +224,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from stae.control.profile import build_profile, measure_server, paper_server_times
+    from stae.control.profile import paper_server_times
+    from stae.profiling import build_profile, measure_server
 
     encoder, desc = _encoder(args)
     decoder, _ = _decoder(args)
