@@ -16,15 +16,24 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import httpx
 import numpy as np
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Query, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from pydantic import BaseModel
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import UploadFile
 
+from encoder_service.metrics import Metrics
+from encoder_service.schemas import (
+    Budget,
+    CameraState,
+    ControllerState,
+    DecisionInfo,
+    Label,
+    PayloadInfo,
+    RecognizeResponse,
+)
 from encoder_service.settings import EncoderSettings
 from service_common.common import CAMERA_ID, model_source, operation_id, read_body, request_id, secrets_match
 from stae.control.controller import Controller
@@ -39,100 +48,6 @@ from stae.profiling import build_profile
 from stae.video import VideoError, VideoLimits, prepare_frames, read_clip
 
 log = logging.getLogger("stae.encoder")
-
-
-class Label(BaseModel):
-    label: str
-    score: float
-
-
-class Budget(BaseModel):
-    alpha: int
-    beta: float
-    entropy: str
-    frame_indices: list[int]
-    fixed: bool
-    encoding: Literal["lossless", "h264"] = "lossless"  # wire v1 or v2
-    max_bytes: int | None = None  # h264: the byte budget the controller set
-    scale: int = 1  # h264: frames coded at 1/scale of the side
-    crf: int | None = None  # h264: the CRF that met the budget
-
-
-class DecisionInfo(BaseModel):
-    mode: Literal["offload", "local"]
-    reason: str
-    bandwidth_bps: float
-    bandwidth_source: Literal["measured", "prior"]
-    deadline_ms: float
-    predicted_ms: float
-    predicted_accuracy: float
-    accuracy_source: str
-
-
-class PayloadInfo(BaseModel):
-    bytes: int
-    eq1_bytes: int
-    ratio_vs_float32: float
-    ratio_vs_uint8: float
-
-
-class RecognizeResponse(BaseModel):
-    request_id: str
-    camera_id: str
-    top: list[Label]
-    budget: Budget
-    decision: DecisionInfo
-    payload: PayloadInfo
-    timings_ms: dict[str, float]
-    total_ms: float
-    deadline_met: bool
-    model: str
-    trained: bool
-
-
-class CameraState(BaseModel):
-    camera_id: str
-    bandwidth_bps: float | None
-    last_sample_bps: float | None
-    samples: int
-    updated_at: float | None
-
-
-class ControllerState(BaseModel):
-    store: str
-    redis_up: bool
-    redis_error: str | None
-    profile_model: str | None
-    accuracy_source: str | None
-    prior_bandwidth_bps: float
-    local_computing: bool
-    cameras: list[CameraState]
-
-
-class Metrics:
-    def __init__(self) -> None:
-        self.registry = r = CollectorRegistry()
-        self.requests = Counter("stae_encoder_requests", "Recognize requests by outcome", ["status"], registry=r)
-        self.stage_seconds = Counter("stae_encoder_stage_seconds", "Cumulative time per stage", ["stage"], registry=r)
-        self.payload_bytes = Histogram(
-            "stae_encoder_payload_bytes", "Payload sizes sent", buckets=tuple(2**i for i in range(10, 26)), registry=r
-        )
-        # No per-camera labels: camera ids are unbounded and sensitive (issue 12, items 5 and 6)
-        self.bandwidth = Histogram(
-            "stae_encoder_bandwidth_bps",
-            "Bandwidth estimates the controller decided with",
-            buckets=tuple(1e5 * 2**i for i in range(15)),
-            registry=r,
-        )
-        self.alpha = Histogram("stae_encoder_alpha", "Chosen frame budget", buckets=(1, 2, 4, 8, 16), registry=r)
-        self.beta = Histogram(
-            "stae_encoder_beta", "Chosen spatial budget", buckets=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), registry=r
-        )
-        self.over_budget = Counter(
-            "stae_encoder_over_budget", "H.264 payloads larger than the byte budget they were given", registry=r
-        )
-        self.deadline = Counter("stae_encoder_deadline", "Deadline hits and misses", ["outcome"], registry=r)
-        self.mode = Counter("stae_encoder_decisions", "Offload or local computing", ["mode"], registry=r)
 
 
 def _synthetic_clip(frames: int, size: int) -> np.ndarray:

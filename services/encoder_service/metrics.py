@@ -1,0 +1,31 @@
+"""The encoder service's Prometheus metrics: no per-camera labels (camera ids are unbounded and sensitive)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = r = CollectorRegistry()
+        self.requests = Counter("stae_encoder_requests", "Recognize requests by outcome", ["status"], registry=r)
+        self.stage_seconds = Counter("stae_encoder_stage_seconds", "Cumulative time per stage", ["stage"], registry=r)
+        self.payload_bytes = Histogram(
+            "stae_encoder_payload_bytes", "Payload sizes sent", buckets=tuple(2**i for i in range(10, 26)), registry=r
+        )
+        # No per-camera labels: camera ids are unbounded and sensitive (issue 12, items 5 and 6)
+        self.bandwidth = Histogram(
+            "stae_encoder_bandwidth_bps",
+            "Bandwidth estimates the controller decided with",
+            buckets=tuple(1e5 * 2**i for i in range(15)),
+            registry=r,
+        )
+        self.alpha = Histogram("stae_encoder_alpha", "Chosen frame budget", buckets=(1, 2, 4, 8, 16), registry=r)
+        self.beta = Histogram(
+            "stae_encoder_beta", "Chosen spatial budget", buckets=(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0), registry=r
+        )
+        self.over_budget = Counter(
+            "stae_encoder_over_budget", "H.264 payloads larger than the byte budget they were given", registry=r
+        )
+        self.deadline = Counter("stae_encoder_deadline", "Deadline hits and misses", ["outcome"], registry=r)
+        self.mode = Counter("stae_encoder_decisions", "Offload or local computing", ["mode"], registry=r)
