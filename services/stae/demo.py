@@ -112,6 +112,9 @@ def _print_answer(n: int, doc: dict[str, Any]) -> None:
     for i, lab in enumerate(doc["top"], 1):
         print(f"  {i}. {lab['label']:<28} {lab['score']:.3f}")
     print(f"budget:    alpha={b['alpha']} frames {b['frame_indices']}, beta={b['beta']:.0%}, entropy={b['entropy']}")
+    if b.get("encoding") == "h264":
+        scale = b["scale"]
+        print(f"           wire v2: H.264 at 1/{scale} size, CRF {b['crf']}, within a budget of {b['max_bytes']} bytes")
     print(f"decision:  {d['mode']}; {d['reason']}")
     print(
         f"           bandwidth {d['bandwidth_bps'] / 1e6:.1f} Mbit/s ({d['bandwidth_source']}), predicted accuracy "
