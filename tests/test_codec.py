@@ -224,3 +224,33 @@ def test_a_warm_start_with_slack_is_one_encode() -> None:
     again = codec.encode_within(clip, 900, start_crf=cold.crf, slack=0.15)
     assert again.tries == 1 and again.crf == cold.crf
     assert len(warm.data) <= 900
+
+
+def test_the_profile_offers_only_budgets_the_encoder_keeps() -> None:
+    """Coded entries come from the evaluation's accuracy and byte distribution; a budget that was overrun on
+    more than 1% of the evaluated clips (below what CRF 51 reaches) is not offered to the controller."""
+    import torch
+
+    from stae.control.profile import ServerTimes
+    from stae.profiling import build_profile
+
+    torch.manual_seed(0)
+    cfg = build_config("tiny").model_copy(
+        update={
+            "alphas": (16,),
+            "betas": (1.0,),
+            "coded": (CodedSetting(alpha=8, scale=2),),
+            "coded_budgets": (300, 900),
+        }
+    )
+    encoder = SemanticEncoder.from_model(STAE(cfg).eval())
+    server = ServerTimes(device="cpu", fr_ms={16: 5.0, 8: 3.0}, vit_ms={16: 4.0, 8: 2.0}, brotli_decode_ms_per_mb=2.0)
+    accuracy = {"16,1": 0.8, "h264:8,1,2,300": 0.6, "h264:8,1,2,900": 0.7}
+    coded_bytes = {
+        "h264:8,1,2,300": {"mean": 290, "p95": 330, "over": 0.2},
+        "h264:8,1,2,900": {"mean": 700, "p95": 850, "over": 0.0},
+    }
+    profile = build_profile(encoder, synthetic_clip(7), server, accuracy=accuracy, coded_bytes=coded_bytes, reps=1)
+    coded = [e for e in profile.entries if e.encoding == "h264"]
+    assert [(e.max_bytes, e.bytes_p95, e.accuracy, e.scale) for e in coded] == [(900, 850, 0.7, 2)]
+    assert coded[0].vit_ms == 2.0 and coded[0].fr_ms == 0.0 and coded[0].pack_ms > 0 and coded[0].ed_ms > 0

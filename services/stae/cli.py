@@ -234,10 +234,16 @@ def cmd_profile(args: argparse.Namespace) -> int:
     server = measure_server(decoder, cfg.alphas, args.reps)
     if args.server == "paper":
         server = paper_server_times(server.brotli_decode_ms_per_mb)
-    accuracy = None
-    if args.checkpoint:
-        accuracy = read_checkpoint(args.checkpoint).metadata.get("eval", {}).get("accuracy")
-    profile = build_profile(encoder, frames, server, accuracy=accuracy, camera_device="cpu", reps=args.reps)
+    stored = read_checkpoint(args.checkpoint).metadata.get("eval", {}) if args.checkpoint else {}
+    profile = build_profile(
+        encoder,
+        frames,
+        server,
+        accuracy=stored.get("accuracy"),
+        coded_bytes=stored.get("coded_bytes"),
+        camera_device="cpu",
+        reps=args.reps,
+    )
     Path(args.json_out).write_text(profile.model_dump_json(indent=2) + "\n")
     print(
         f"{desc}\nwrote {len(profile.entries)} budgets to {args.json_out} (server: {server.device}; "

@@ -71,13 +71,15 @@ def build_profile(
     coded_bytes: dict[str, dict[str, float]] | None = None,
     camera_device: str = "cpu",
     reps: int = 3,
+    max_over_budget: float = 0.01,
 ) -> Profile:
     """Measure the camera side on ``frames`` for every budget of the model and merge the server's times.
 
     ``accuracy`` maps "α,β" (e.g. "4,0.4") to a fraction; missing lossless budgets fall back to the paper's
     prior. Coded budgets ("h264:α,β,scale,B", for a model with ``coded`` settings) are offered only where
     ``accuracy`` has them (no prior exists for them); ``coded_bytes`` gives their measured byte distribution
-    over many clips ({"mean", "p95", "over"}), else the bytes of ``frames`` alone are used.
+    over many clips ({"mean", "p95", "over"}), else the bytes of ``frames`` alone are used; budgets overrun on
+    more than ``max_over_budget`` of those clips are left out.
     """
     cfg = encoder.config
     entries = []
@@ -114,7 +116,7 @@ def build_profile(
                     vit_ms=server.vit_ms.get(alpha, 0.0),
                 )
             )
-    entries += _coded_entries(encoder, frames, server, accuracy or {}, coded_bytes or {}, reps)
+    entries += _coded_entries(encoder, frames, server, accuracy or {}, coded_bytes or {}, reps, max_over_budget)
     source = PAPER_PRIOR if used_prior else "measured: stae eval results stored in the checkpoint"
     return Profile(
         model=cfg.name,
@@ -132,15 +134,18 @@ def _coded_entries(
     accuracy: dict[str, float],
     coded_bytes: dict[str, dict[str, float]],
     reps: int,
+    max_over_budget: float,
 ) -> list[ProfileEntry]:
     """Wire-v2 entries: camera time (FA, SA, the codec's rate search) on ``frames``, H.264 decoding time of
-    the same payload on this machine (standing in for the server's CPU), bytes from the evaluation."""
+    the same payload on this machine (standing in for the server's CPU), bytes from the evaluation. A budget
+    that more than ``max_over_budget`` of the evaluated clips overran (below what CRF 51 reaches for that
+    setting) is not offered: the controller asks only for budgets the encoder can keep."""
     cfg = encoder.config
     entries = []
     for setting in cfg.coded:
         for budget in cfg.coded_budgets:
             key = f"h264:{setting.alpha},{setting.beta:g},{setting.scale},{budget}"
-            if key not in accuracy:
+            if key not in accuracy or coded_bytes.get(key, {}).get("over", 0.0) > max_over_budget:
                 continue
             runs = [
                 encoder.encode_coded(frames, setting.alpha, setting.beta, budget, scale=setting.scale)
