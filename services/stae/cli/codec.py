@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -11,21 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from stae.cli.common import print_and_write
 from stae.config import CodedSetting
 
 log = logging.getLogger("stae")
 
 DEFAULT_SETTINGS = ("16,1,1", "16,1,2", "8,1,1", "8,1,2", "4,1,1", "4,1,2")
 DEFAULT_BUDGETS = (250, 300, 350, 400, 500, 600, 800, 1000, 1500, 2000, 3000)
-
-
-def print_and_write(doc: dict[str, Any], text: str, json_out: str | None, markdown_out: str | None) -> None:
-    """Print a command's Markdown and write it and the JSON document where asked."""
-    print(text)
-    if json_out:
-        Path(json_out).write_text(json.dumps(doc, indent=2) + "\n")
-    if markdown_out:
-        Path(markdown_out).write_text(text + "\n")
 
 
 def _setting(text: str) -> CodedSetting:
@@ -113,7 +104,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(sub: Any) -> None:
+def add(sub: Any) -> None:
     ft = sub.add_parser("finetune-codec", help="fine-tune the ViT on H.264 output of wire-v2 settings")
     ft.add_argument("checkpoint", help="trained checkpoint (stae train)")
     ft.add_argument("--data", required=True, help="dataset root with split files (stae synth)")

@@ -1,0 +1,5 @@
+"""``python -m stae.cli``."""
+
+from stae.cli import main
+
+raise SystemExit(main())
