@@ -153,7 +153,17 @@ class SemanticEncoder:
         return x, idx, mask
 
     def _result(
-        self, payload: bytes, indices: np.ndarray, beta: float, timings: dict[str, float], **kw: object
+        self,
+        payload: bytes,
+        indices: np.ndarray,
+        beta: float,
+        timings: dict[str, float],
+        *,
+        values: wire.ValueEncoding = "uint8",
+        entropy: wire.EntropyCoder = "none",
+        coded: codec.Encoded | None = None,
+        max_bytes: int | None = None,
+        scale: int = 1,
     ) -> EncodeResult:
         t, s, c = self.config.num_frames, self.config.img_size, self.config.vit.in_chans
         alpha = len(indices)
@@ -166,7 +176,11 @@ class SemanticEncoder:
             raw_float32_bytes=4 * t * c * s * s,
             raw_uint8_bytes=t * c * s * s,
             timings_ms=timings,
-            **kw,  # type: ignore[arg-type]
+            value_encoding=values,
+            entropy=entropy,
+            crf=coded.crf if coded else None,
+            max_bytes=max_bytes,
+            scale=scale,
         )
 
     @torch.inference_mode()
@@ -199,7 +213,7 @@ class SemanticEncoder:
         tensor = SemanticTensor(self.config.num_frames, indices.astype(np.int64), float(beta), mask, vals)
         payload = wire.pack(tensor, entropy=entropy, quality=quality)
         timings["entropy_encode"] = _ms(start)
-        return self._result(payload, indices, beta, timings, value_encoding=values, entropy=entropy)
+        return self._result(payload, indices, beta, timings, values=values, entropy=entropy)
 
     @torch.inference_mode()
     def encode_coded(
@@ -239,17 +253,7 @@ class SemanticEncoder:
         clip = CodedClip(self.config.num_frames, indices.astype(np.int64), float(beta), s, s, ch, cw, enc.data)
         payload = wire.pack_coded(clip)
         timings["entropy_encode"] = _ms(start)
-        return self._result(
-            payload,
-            indices,
-            beta,
-            timings,
-            value_encoding="uint8",
-            entropy="none",
-            crf=enc.crf,
-            max_bytes=max_bytes,
-            scale=scale,
-        )
+        return self._result(payload, indices, beta, timings, coded=enc, max_bytes=max_bytes, scale=scale)
 
 
 @dataclass(frozen=True)
