@@ -1,0 +1,85 @@
+"""Video intake on the camera: a real clip file to 16 x 224 x 224 model frames, ``stae.video.read_clip`` against
+the intake as it was before (reproduced here as the baseline: decode every frame single-threaded, keep the sampled
+ones as full-size RGB, resize them together in float with torch), side by side in one run.
+
+    python bench/intake.py [--reps 7] [--json OUT] [--markdown OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import torch
+import torch.nn.functional as F
+from _results import write_results
+
+from stae.video import read_clip, sample_indices
+
+CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clips"
+
+
+def before(path: Path, num: int, size: int) -> np.ndarray:
+    """The former intake: count packets, decode all frames, keep full-size RGB, resize in float32."""
+    with av.open(str(path)) as c:
+        total = sum(1 for p in c.demux(c.streams.video[0]) if p.size)
+    wanted = set(sample_indices(total, num).tolist())
+    kept = []
+    with av.open(str(path)) as c:
+        for i, frame in enumerate(c.decode(video=0)):
+            if i in wanted:
+                kept.append(frame.to_ndarray(format="rgb24"))
+    x = torch.from_numpy(np.stack(kept)).permute(0, 3, 1, 2).float()
+    h, w = x.shape[2:]
+    scale = size / min(h, w)
+    nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
+    x = F.interpolate(x, size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
+    top, left = (nh - size) // 2, (nw - size) // 2
+    x = x[:, :, top : top + size, left : left + size]
+    return x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def median_ms(fn: Callable[[], Any], reps: int) -> float:
+    fn()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clips", type=Path, default=CLIPS)
+    p.add_argument("--reps", type=int, default=7)
+    p.add_argument("--json", type=Path)
+    p.add_argument("--markdown", type=Path)
+    args = p.parse_args()
+    rows = []
+    for clip in sorted(args.clips.glob("*.*")):
+        old = median_ms(partial(before, clip, 16, 224), args.reps)
+        new = median_ms(partial(read_clip, clip, 16, 224), args.reps)
+        rows.append({"clip": clip.name, "before_ms": old, "read_clip_ms": new, "ratio": new / old})
+    ratio = statistics.median(r["ratio"] for r in rows)
+    lines = [
+        f"Intake of each real clip to 16 x 224 x 224, median of {args.reps} runs, side by side in one run.",
+        "",
+        "| clip | before ms | read_clip ms | ratio |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {r['clip']} | {r['before_ms']:.1f} | {r['read_clip_ms']:.1f} | {r['ratio']:.2f} |" for r in rows]
+    lines += ["", f"Median ratio: {ratio:.2f} (target of issue 12: at most 0.33)."]
+    write_results({"rows": rows, "median_ratio": ratio}, "\n".join(lines), args.json, args.markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
