@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import SHARED_DATA
+from safetensors.torch import load_file, save_file
 
 from stae.figures import fig4
 from stae.models import STAE, build_config
@@ -113,10 +114,20 @@ def test_algorithm_1_end_to_end_and_resume(synth: Path, tmp_path: Path) -> None:
     assert json.loads((run / "config.json").read_text())["train"]["epochs"] == [1, 1, 1, 1]
     meta = json.loads((run / "last" / "config.json").read_text())["metadata"]
     assert meta["trained"] is True and meta["stage"] == 3
-    # Resume: a longer stage 3 continues from the saved state instead of starting over.
+    # Resume: a longer stage 3 continues from the saved state instead of starting over. Mark the saved FA
+    # weights (FA is frozen in stage 3): a resumed run keeps the mark, a run that started over would not.
+    weights = run / "last" / "model.safetensors"
+    state = load_file(str(weights))
+    marked = {k: v + 0.25 if k.startswith("fa.") else v for k, v in state.items()}
+    save_file(marked, str(weights))
     train(cfg, split_file(synth, "train"), None, run, TrainConfig(epochs=(1, 1, 1, 2), batch_size=4, workers=0))
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [(r["stage"], r["epoch"]) for r in rows][-1] == (3, 2) and len(rows) == 5
+    resumed = load_file(str(weights))
+    for k, v in marked.items():
+        if k.startswith("fa."):
+            assert torch.equal(resumed[k], v), k  # the restored (marked) weights, not a fresh stage 1
+    assert any(not torch.equal(resumed[k], v) for k, v in marked.items() if k.startswith("vit."))  # stage 3 ran
 
 
 @pytest.mark.slow
