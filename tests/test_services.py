@@ -195,7 +195,8 @@ def test_full_queue_answers_503_with_retry_after() -> None:
 def test_redis_outage_does_not_fail_requests(decoder: Service, clips: list[Path]) -> None:
     redis = RedisServer().start()
     try:
-        with Service("encoder", encoder_env(decoder.url, redis.url)) as enc:
+        retry_s = 0.5  # the store calls Redis again this long after a failure (STAE_ENCODER_REDIS_RETRY_S)
+        with Service("encoder", encoder_env(decoder.url, redis.url, STAE_ENCODER_REDIS_RETRY_S=str(retry_s))) as enc:
             assert recognize(enc, clips[0], camera_id="cam-r").status_code == 200
             redis.stop()
             for _ in range(3):
@@ -213,7 +214,7 @@ def test_redis_outage_does_not_fail_requests(decoder: Service, clips: list[Path]
             during = next(c for c in state["cameras"] if c["camera_id"] == "cam-r")["samples"]
             assert during >= 3  # samples kept in process while Redis was down
             redis.start()
-            time.sleep(1.2)  # the store retries Redis after 1 s
+            time.sleep(retry_s + 0.2)
             assert recognize(enc, clips[0], camera_id="cam-r").status_code == 200
             time.sleep(0.3)
             state = httpx.get(f"{enc.url}/v1/controller", headers=KEY).json()

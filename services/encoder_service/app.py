@@ -167,6 +167,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         store = ControllerStore(
             cfg.redis_url or None,
             timeout_s=cfg.redis_timeout_s,
+            retry_after_s=cfg.redis_retry_s,
             prefix=cfg.redis_prefix,
             ttl_s=cfg.camera_ttl_s,
             max_cameras=cfg.max_cameras,

@@ -19,7 +19,8 @@ class EncoderSettings(BaseSettings):
     redis_url: str | None = Field(
         "redis://127.0.0.1:6379/0", description="controller state; empty: in-process only (one replica)"
     )
-    redis_timeout_s: float = Field(0.2, gt=0, le=5, description="per Redis call; then in-process state for 1 s")
+    redis_timeout_s: float = Field(0.2, gt=0, le=5, description="per Redis call; a failure means in-process state")
+    redis_retry_s: float = Field(1.0, gt=0, le=60, description="after a Redis failure, no call for this long")
     redis_prefix: str = Field("stae", pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="namespace of the keys")
     default_deadline_ms: float = Field(500.0, gt=0, description="deadline of a request that sets none")
     prior_bandwidth_bps: float = Field(10e6, gt=0, description="bandwidth assumed before a camera's first sample")
