@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import av
 import numpy as np
@@ -21,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from _results import write_results
 
+from stae.profiling import median_ms
 from stae.video import read_clip, sample_indices
 
 CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clips"
@@ -44,16 +42,6 @@ def before(path: Path, num: int, size: int) -> np.ndarray:
     top, left = (nh - size) // 2, (nw - size) // 2
     x = x[:, :, top : top + size, left : left + size]
     return x.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
-
-
-def median_ms(fn: Callable[[], Any], reps: int) -> float:
-    fn()
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 def main() -> int:

@@ -25,7 +25,8 @@ from stae.pipeline import SemanticDecoder, SemanticEncoder
 from stae.wire import SemanticTensor, kept_pixels
 
 
-def _median_ms(fn: Callable[[], object], reps: int) -> float:
+def median_ms(fn: Callable[[], object], reps: int) -> float:
+    """Median wall time in ms of ``reps`` calls of ``fn`` after one warm-up call."""
     fn()
     times = []
     for _ in range(reps):
@@ -58,7 +59,7 @@ def measure_server(decoder: SemanticDecoder, alphas: Iterable[int], reps: int = 
     # Brotli decoding throughput on a smooth (image-like) body of 1 MB.
     ramp = (np.arange(2**20) // 7 % 256).astype(np.uint8).tobytes()
     body = brotli.compress(ramp, quality=wire.DEFAULT_BROTLI_QUALITY)
-    per_mb = _median_ms(lambda: brotli.decompress(body), reps)
+    per_mb = median_ms(lambda: brotli.decompress(body), reps)
     return ServerTimes(device=str(decoder.device), fr_ms=fr_ms, vit_ms=vit_ms, brotli_decode_ms_per_mb=per_mb)
 
 
@@ -154,9 +155,7 @@ def _coded_entries(
             last = runs[-1]
             msg = wire.unpack(last.payload)
             assert isinstance(msg, wire.CodedClip)
-            decode_ms = _median_ms(
-                partial(codec.decode, msg.stream, msg.alpha, msg.coded_height, msg.coded_width), reps
-            )
+            decode_ms = median_ms(partial(codec.decode, msg.stream, msg.alpha, msg.coded_height, msg.coded_width), reps)
             stats = coded_bytes.get(key, {})
             mean = stats.get("mean", float(last.payload_bytes))
             entries.append(
