@@ -111,7 +111,7 @@ class STAEConfig(_Frozen):
     labels: tuple[str, ...] = ()
     alphas: tuple[int, ...] = PAPER_ALPHAS
     betas: tuple[float, ...] = PAPER_BETAS
-    # Wire v2: the encodings the ViT was fine-tuned for (stae train --codec) and the byte budgets the profile
+    # Wire v2: the encodings the ViT was fine-tuned for (stae finetune-codec) and the byte budgets the profile
     # offers the controller for each; empty for a model that only knows the lossless payload.
     coded: tuple[CodedSetting, ...] = ()
     coded_budgets: tuple[int, ...] = ()

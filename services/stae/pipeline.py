@@ -9,7 +9,7 @@ Two encodings of the same selection (wire versions 1 and 2):
                       v2 bytes ─► wire.unpack ─► H.264 decode ─► upscale ─► ViT ─► top-k labels
 
 As in the paper, FA runs only when α < T and SA and FR only when β < 100%. A v2 payload carries dense decoded
-frames, so FR does not run on it: the ViT is fine-tuned on what the codec delivers (``stae train --codec``).
+frames, so FR does not run on it: the ViT is fine-tuned on what the codec delivers (``stae finetune-codec``).
 """
 
 from __future__ import annotations

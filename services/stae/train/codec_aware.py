@@ -77,7 +77,7 @@ def finetune_codec(
     """Fine-tune ``model``'s ViT on its ``cfg.coded`` settings (and the lossless path); save to ``out``."""
     cfg = model.cfg
     if not cfg.coded:
-        raise ValueError("the model's config lists no coded settings: give --coded-settings")
+        raise ValueError("the model's config lists no coded settings: give stae finetune-codec --settings")
     seed_everything(tc.seed)
     rng = random.Random(tc.seed)
     model.eval()
