@@ -12,12 +12,12 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml clients/python/stae-encoder-client/pyproject.toml clients/python/stae-decoder-client/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]' -e clients/python/stae-encoder-client -e clients/python/stae-decoder-client
+	$(PY) -m pip install --quiet -e '.[server,test]' -e clients/python/stae-encoder-client -e clients/python/stae-decoder-client
 	@touch $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check services tests bench clients/generate.py
-	$(VENV)/bin/ruff format --check services tests bench clients/generate.py
+	$(VENV)/bin/ruff check services tests bench clients/generate.py docker/ci
+	$(VENV)/bin/ruff format --check services tests bench clients/generate.py docker/ci
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -27,8 +27,8 @@ import torch
 from _results import write_results
 
 from stae import codec
+from stae.camera import SemanticEncoder
 from stae.models import STAE, build_config
-from stae.pipeline import SemanticEncoder
 from stae.video import read_clip
 
 CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clips"

@@ -26,9 +26,9 @@ import torch
 from _results import write_results
 
 from stae import wire
+from stae.camera import EncodeResult, SemanticEncoder
 from stae.config import PAPER_ALPHAS, PAPER_BETAS
 from stae.models import STAE, build_config
-from stae.pipeline import EncodeResult, SemanticEncoder
 from stae.video import read_clip
 
 DEFAULT_CLIP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clips" / "arm_wrestling_k400.mp4"

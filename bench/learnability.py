@@ -38,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         videos = split_file(args.data, split)
         ds = ClipDataset(videos, 16, args.size, f"{args.data.rstrip('/')}-cache")
         x, y = collate([ds[i] for i in range(len(ds))])
-        sets.append((normalize(x, IMAGENET_MEAN, IMAGENET_STD).transpose(1, 2), y))  # (B, C, T, H, W)
+        sets.append(
+            (torch.from_numpy(normalize(x.numpy(), IMAGENET_MEAN, IMAGENET_STD)).transpose(1, 2), y)
+        )  # (B, C, T, H, W)
     (x, y), (xt, yt) = sets
     classes = int(y.max()) + 1
     model = nn.Sequential(

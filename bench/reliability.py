@@ -37,8 +37,9 @@ import httpx
 import numpy as np
 
 from stae import wire
+from stae.camera import SemanticEncoder
 from stae.demo import SHIPPED_CHECKPOINT, ServiceProcess, free_port
-from stae.pipeline import SemanticDecoder, SemanticEncoder
+from stae.pipeline import SemanticDecoder
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = ROOT.parent / "shared" / "data" / "clips"

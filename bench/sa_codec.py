@@ -21,23 +21,20 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-import torch
 from _results import write_results
 
 from stae import codec, wire
-from stae.models.spatial_attention import SpatialAttention
-from stae.pipeline import SemanticDecoder, SemanticEncoder
+from stae.camera import SemanticEncoder
+from stae.camera.attention import select_pixels
+from stae.pipeline import SemanticDecoder
 from stae.train.datasets import ClipDataset, VideoList, split_file
-from stae.video import normalize
 
 
 def quality_map(encoder: SemanticEncoder, frames: np.ndarray, beta: float, offset: float) -> np.ndarray:
     """(H/16, W/16) quantiser offsets: ``offset`` on the macroblocks where SA keeps least (below the median)."""
     cfg = encoder.config
-    x = normalize(frames, cfg.mean, cfg.std)[None]
-    idx = torch.arange(cfg.num_frames)[None]
-    with torch.inference_mode():
-        mask = SpatialAttention.select(encoder.sa(x, idx), beta)[0].numpy()  # (T, S, S)
+    weights = encoder.attention.pixel_weights(frames, np.arange(cfg.num_frames))  # (T, S, S)
+    mask = select_pixels(weights, beta)
     s = cfg.img_size
     share = mask.mean(0).reshape(s // 16, 16, s // 16, 16).mean((1, 3))  # kept share per macroblock
     return np.where(share < np.median(share), offset, 0.0)

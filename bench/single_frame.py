@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for frames, y in DataLoader(data, batch_size=50, collate_fn=collate, num_workers=2):
         if not frames.numel():
             continue
-        x, b = normalize(frames, cfg.mean, cfg.std), len(y)
+        x, b = torch.from_numpy(normalize(frames.numpy(), cfg.mean, cfg.std)), len(y)
         rows = torch.arange(b)
         per = torch.stack([model.vit(x[:, i : i + 1], torch.full((b, 1), i)) for i in range(t)], 1)  # (B, T, K)
         confident = per.softmax(-1).amax(-1).argmax(1)  # (B,)

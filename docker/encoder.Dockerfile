@@ -1,22 +1,32 @@
-# Camera-side encoder service: linux/amd64 and linux/arm64 (Raspberry Pi 4/5 class boards).
-#   docker buildx bake encoder          (see docker-bake.hcl; multi-arch needs buildx with QEMU or arm64 builders)
-# torch comes from PyTorch's CPU wheel index: from the public index, arm64 torch pulls the whole CUDA stack.
-# Build arguments (defaults: what a user with internet access wants): BASE_IMAGE for both stages; TORCH_INDEX
-# (a pip index URL, empty for PyPI) and TORCH_FIND_LINKS (a folder or URL of wheels, e.g. a local mirror).
+# Camera-side encoder service: linux/amd64 and linux/arm64 (Raspberry Pi 4/5 class boards). No PyTorch: FA and
+# SA run on ONNX Runtime from the checkpoint's fa.onnx and sa.onnx (`stae export-onnx`), video through PyAV.
+#   docker buildx bake -f docker-bake.hcl encoder      (multi-arch: buildx with QEMU or arm64 builders)
+# Build arguments (defaults: what a user with internet access wants):
+#   BASE_IMAGE   the runtime stage's base (a Python 3.11 with venv);   BUILD_IMAGE  the build stage's (default: same)
+#   EXTRAS=server  adds PyTorch for the local-computing fallback (STAE_ENCODER_LOCAL_CHECKPOINT), ~1 GB more;
+#   TORCH_INDEX / TORCH_FIND_LINKS  where that torch comes from (PyTorch's CPU index by default: PyPI's pulls CUDA).
 ARG BASE_IMAGE=python:3.11.11-slim-bookworm
-FROM ${BASE_IMAGE} AS build
+ARG BUILD_IMAGE=${BASE_IMAGE}
+FROM ${BUILD_IMAGE} AS build
+ARG EXTRAS=
 ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 ARG TORCH_FIND_LINKS=
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-# torch is pinned (==2.13.0); hadolint cannot see it through the optional index arguments
+# torch is pinned (==2.13.0) in the project's extra; hadolint cannot see through the optional arguments
 # hadolint ignore=DL3013
-RUN pip install --no-cache-dir ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} \
-    ${TORCH_FIND_LINKS:+--find-links "$TORCH_FIND_LINKS"} torch==2.13.0
+RUN if [ -n "$EXTRAS" ]; then pip install --no-cache-dir ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} \
+        ${TORCH_FIND_LINKS:+--find-links "$TORCH_FIND_LINKS"} torch==2.13.0; fi
 COPY pyproject.toml README.md /src/
 COPY services /src/services
-RUN pip install --no-cache-dir /src
+# The runtime needs neither pip nor test suites nor ONNX Runtime's model-conversion tools (~45 MB).
+RUN pip install --no-cache-dir "/src${EXTRAS:+[$EXTRAS]}" \
+    && rm -rf /opt/venv/lib/python3.11/site-packages/onnxruntime/transformers \
+        /opt/venv/lib/python3.11/site-packages/onnxruntime/quantization \
+        /opt/venv/lib/python3.11/site-packages/onnxruntime/tools \
+    && find /opt/venv -depth -type d -name tests -exec rm -rf {} + \
+    && pip uninstall --yes --quiet pip setuptools
 
 FROM ${BASE_IMAGE}
 RUN useradd --system --uid 10001 --home-dir /app --create-home stae
@@ -25,8 +35,8 @@ ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1
 WORKDIR /app
 USER 10001
 EXPOSE 8000
-# Checkpoints: mount a directory and set STAE_ENCODER_CHECKPOINT (and the decoder's) to it, or bake one in with
-#   COPY models/ /models/   and   ENV STAE_ENCODER_CHECKPOINT=/models/<name>
+# Checkpoints: mount a directory and set STAE_ENCODER_CHECKPOINT to it (docker-compose.yml mounts ./models), or
+# bake one in with   COPY models/tiny-synth /models/tiny-synth   and   ENV STAE_ENCODER_CHECKPOINT=/models/tiny-synth
 HEALTHCHECK --interval=10s --timeout=3s --start-period=180s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:8000/v2/health/ready', timeout=2).status != 200)"]
-ENTRYPOINT ["stae", "serve", "encoder", "--host", "0.0.0.0", "--port", "8000"]
+ENTRYPOINT ["stae-encoder", "--host", "0.0.0.0", "--port", "8000"]

@@ -25,7 +25,7 @@ def real_clips() -> list[Path]:
 def clips() -> list[Path]:
     found = real_clips()
     if not found:
-        pytest.skip(reason=f"real clips missing: {CLIPS_DIR} (the shared data folder beside the project) is absent")
+        pytest.fail(f"real clips missing: {CLIPS_DIR} (the shared data folder beside the project, which CI provides)")
     return found
 
 

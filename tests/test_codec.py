@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from stae import codec, wire
+from stae.camera import SemanticEncoder
 from stae.config import CodedSetting
 from stae.models import STAE, build_config
-from stae.pipeline import DecodedClip, SemanticDecoder, SemanticEncoder
+from stae.pipeline import DecodedClip, SemanticDecoder
 from stae.train.synth import SynthConfig, make_clip
 from stae.wire import CodedClip, PayloadError, WireLimits
 

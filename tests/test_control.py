@@ -328,8 +328,8 @@ def test_controller_without_profile_says_so() -> None:
 
 def test_one_error_tree() -> None:
     """Every error the library raises on purpose is an STAEError (a ValueError); not-ready is its own kind."""
+    from stae.checkpoint import CheckpointError
     from stae.codec import CodecError
-    from stae.models.checkpoint import CheckpointError
     from stae.models.videomae import VideoMAEError
     from stae.video import VideoError
     from stae.wire import PayloadError

@@ -197,7 +197,8 @@ def test_bad_checkpoints_give_clear_errors(tmp_path: Path, tiny_model: STAE) -> 
 
 
 def test_metadata_is_updated_without_rewriting_the_weights(tmp_path: Path, tiny_model: STAE) -> None:
-    from stae.models.checkpoint import WEIGHTS_FILE, read_checkpoint, save_checkpoint, update_metadata
+    from stae.checkpoint import WEIGHTS_FILE, read_checkpoint, update_metadata
+    from stae.models.checkpoint import save_checkpoint
 
     ck = save_checkpoint(tiny_model, tmp_path / "ck", {"trained": True})
     weights = (ck / WEIGHTS_FILE).read_bytes()

@@ -33,7 +33,7 @@ def test_received_pixels_are_the_camera_pixels(
     tensor = decoder.unpack(result.payload)
     assert tensor.frame_indices.tolist() == result.frame_indices
     dense, mask = decoder.dense(tensor)
-    expected = normalize(frames[result.frame_indices], decoder.config.mean, decoder.config.std)
+    expected = torch.from_numpy(normalize(frames[result.frame_indices], decoder.config.mean, decoder.config.std))
     kept = mask.expand_as(dense).bool()
     assert int(mask.sum()) == alpha * wire.kept_pixels(beta, 64, 64)
     torch.testing.assert_close(dense[kept], expected[kept], rtol=0, atol=1e-5)

@@ -16,8 +16,8 @@ import torch
 from helpers import API_KEY, TOKEN, RedisServer, Service, decoder_env, encoder_env
 from prometheus_client.parser import text_string_to_metric_families
 
+from stae.camera import SemanticEncoder
 from stae.models import STAE, build_config
-from stae.pipeline import SemanticEncoder
 
 pytestmark = [
     pytest.mark.slow,

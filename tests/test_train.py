@@ -15,9 +15,10 @@ import torch
 from conftest import SHARED_DATA
 from safetensors.torch import load_file, save_file
 
+from stae.camera import SemanticEncoder
 from stae.figures import fig4
 from stae.models import STAE, build_config
-from stae.pipeline import SemanticDecoder, SemanticEncoder
+from stae.pipeline import SemanticDecoder
 from stae.train.datasets import ClipDataset, collate, folder_per_class, hmdb51, split_file, ucf101
 from stae.train.evaluate import METHODS, evaluate_grid, markdown, wilson
 from stae.train.h264 import roundtrip

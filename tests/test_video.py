@@ -95,7 +95,7 @@ def test_normalize_matches_the_formula() -> None:
     out = normalize(x, (0.5, 0.4, 0.3), (0.25, 0.2, 0.1))
     assert out.shape == (1, 3, 1, 1)
     expected = [(0 / 255 - 0.5) / 0.25, (128 / 255 - 0.4) / 0.2, (255 / 255 - 0.3) / 0.1]
-    np.testing.assert_allclose(out.flatten().numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(out.flatten(), expected, rtol=1e-5)
 
 
 @pytest.mark.parametrize(

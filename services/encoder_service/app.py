@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import numpy as np
@@ -36,16 +36,19 @@ from encoder_service.schemas import (
 )
 from encoder_service.settings import EncoderSettings
 from service_common.common import CAMERA_ID, model_source, operation_id, read_body, request_id, secrets_match
+from stae.camera import SemanticEncoder
+from stae.checkpoint import CheckpointInfo, read_checkpoint
 from stae.control.controller import Controller
 from stae.control.estimator import estimate_bps
 from stae.control.policy import LocalOption
 from stae.control.profile import Profile, ServerTimes
 from stae.control.store import ControllerStore
 from stae.errors import NotReadyError
-from stae.models.checkpoint import CheckpointInfo, read_checkpoint
-from stae.pipeline import SemanticDecoder, SemanticEncoder
 from stae.profiling import build_profile
 from stae.video import VideoError, VideoLimits, prepare_frames, read_clip
+
+if TYPE_CHECKING:
+    from stae.pipeline import SemanticDecoder
 
 log = logging.getLogger("stae.encoder")
 
@@ -95,13 +98,16 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     def load() -> tuple[SemanticEncoder, CheckpointInfo | None, SemanticDecoder | None]:
         info, model = model_source(cfg.checkpoint, cfg.model)
         if info is not None:
-            encoder = SemanticEncoder.from_checkpoint(info)
+            encoder = SemanticEncoder.from_checkpoint(info, cfg.runtime)
+            log.info("FA and SA run on %s", encoder.attention.runtime)
         else:
             assert model is not None
             log.warning("no checkpoint configured: %s with RANDOM weights; predictions are meaningless", cfg.model)
             encoder = SemanticEncoder.from_model(model)
         local = None
         if cfg.local_checkpoint:
+            from stae.pipeline import SemanticDecoder  # the local option needs torch: stae[server]
+
             local = SemanticDecoder.from_checkpoint(read_checkpoint(cfg.local_checkpoint), "cpu")
         return encoder, info, local
 

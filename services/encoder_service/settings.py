@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,6 +18,11 @@ class EncoderSettings(BaseSettings):
     decoder_token: SecretStr = Field(description="the decoder's STAE_DECODER_TOKEN")
     checkpoint: str | None = Field(None, description="checkpoint directory; unset: random weights of `model`")
     model: str = Field("tiny", description="preset used when no checkpoint is given (must match the decoder)")
+    runtime: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="where FA and SA run: ONNX Runtime (the checkpoint's fa.onnx, sa.onnx) or PyTorch; "
+        "auto prefers ONNX",
+    )
     redis_url: str | None = Field(
         "redis://127.0.0.1:6379/0", description="controller state; empty: in-process only (one replica)"
     )

@@ -6,18 +6,20 @@ import asyncio
 import hmac
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
 from pydantic import SecretStr
 from starlette.requests import ClientDisconnect
 
-from stae.models.checkpoint import CheckpointInfo, read_checkpoint
-from stae.models.stae import STAE, random_model
+from stae.checkpoint import CheckpointError, CheckpointInfo, read_checkpoint
 
 PLACEHOLDERS = {"", "changeme", "change-me", "secret", "password", "token", "xxx"}
 CAMERA_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+if TYPE_CHECKING:
+    from stae.models.stae import STAE
 
 
 def require_secret(value: SecretStr, name: str) -> SecretStr:
@@ -38,6 +40,13 @@ def model_source(checkpoint: str | None, model: str) -> tuple[CheckpointInfo | N
     """A checkpoint, or (without one) the seeded random model that encoder and decoder build identically."""
     if checkpoint:
         return read_checkpoint(checkpoint), None
+    try:
+        from stae.models.stae import random_model
+    except ImportError:
+        raise CheckpointError(
+            "no checkpoint configured, and a random model needs PyTorch (pip install 'stae[server]'): set the "
+            "service's CHECKPOINT setting to a checkpoint directory"
+        ) from None
     return None, random_model(model)
 
 

@@ -10,16 +10,17 @@ from stae.errors import NotReadyError, STAEError
 from stae.wire import CodedClip, PayloadError, SemanticTensor, WireLimits
 
 if TYPE_CHECKING:
-    from stae.pipeline import EncodeResult, Prediction, SemanticDecoder, SemanticEncoder
+    from stae.camera import EncodeResult, SemanticEncoder
+    from stae.pipeline import Prediction, SemanticDecoder
     from stae.video import VideoError, prepare_frames, read_clip
 
 # The names that need PyTorch are imported on first use, so that torch-free parts (the wire format, the
 # controller, the simulator) import without it.
 _LAZY = {
-    "EncodeResult": "stae.pipeline",
+    "EncodeResult": "stae.camera",
     "Prediction": "stae.pipeline",
     "SemanticDecoder": "stae.pipeline",
-    "SemanticEncoder": "stae.pipeline",
+    "SemanticEncoder": "stae.camera",
     "VideoError": "stae.video",
     "prepare_frames": "stae.video",
     "read_clip": "stae.video",

@@ -44,7 +44,8 @@ def redis_answers(host: str = "127.0.0.1", port: int = 6379, timeout: float = 0.
 
 
 class ServiceProcess:
-    """``stae serve NAME`` as a child process; ``start`` returns once ``/v2/health/ready`` answers 200."""
+    """``python -m NAME_service`` (``stae-NAME``) as a child process; ``start`` returns once
+    ``/v2/health/ready`` answers 200."""
 
     def __init__(
         self,
@@ -68,7 +69,7 @@ class ServiceProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 180.0) -> ServiceProcess:
-        cmd = [*self.wrapper, sys.executable, "-m", "stae.cli", "serve", self.name, "--host", self.host]
+        cmd = [*self.wrapper, sys.executable, "-m", f"{self.name}_service", "--host", self.host]
         cmd += ["--port", str(self.port), "--log-level", "warning"]
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)

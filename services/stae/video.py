@@ -18,9 +18,6 @@ from typing import BinaryIO
 import av
 import numpy as np
 import numpy.typing as npt
-import torch
-import torch.nn.functional as F
-from torch import Tensor
 
 from stae.errors import STAEError
 
@@ -143,18 +140,21 @@ def read_clip(source: Source, num_frames: int, size: int, limits: VideoLimits | 
 
 
 def resize_crop(frames: np.ndarray, size: int) -> np.ndarray:
-    """(F, H, W, 3) uint8 -> (F, size, size, 3) uint8: scale the short side to ``size``, crop the centre."""
+    """(F, H, W, 3) uint8 -> (F, size, size, 3) uint8: scale the short side to ``size`` (FFmpeg's area
+    scaler, as when decoding a file), crop the centre."""
     _, h, w, _ = frames.shape
     nh, nw = _scaled_size(h, w, size)
-    if (nh, nw) == (h, w):  # already scaled (read_clip scales while decoding): crop only
-        top, left = (h - size) // 2, (w - size) // 2
-        return np.ascontiguousarray(frames[:, top : top + size, left : left + size])
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float()  # (F, 3, H, W)
     if (nh, nw) != (h, w):
-        x = F.interpolate(x, size=(nh, nw), mode="bilinear", antialias=True, align_corners=False)
+        frames = np.stack(
+            [
+                av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24").to_ndarray(
+                    width=nw, height=nh, format="rgb24", interpolation="AREA"
+                )
+                for f in frames
+            ]
+        )
     top, left = (nh - size) // 2, (nw - size) // 2
-    x = x[:, :, top : top + size, left : left + size]
-    return x.round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
+    return np.ascontiguousarray(frames[:, top : top + size, left : left + size])
 
 
 def prepare_frames(frames: np.ndarray, num_frames: int, size: int, limits: VideoLimits | None = None) -> np.ndarray:
@@ -170,12 +170,10 @@ def prepare_frames(frames: np.ndarray, num_frames: int, size: int, limits: Video
     return resize_crop(frames[sample_indices(f, num_frames)], size)
 
 
-def normalize(frames: np.ndarray | Tensor, mean: tuple[float, ...], std: tuple[float, ...]) -> Tensor:
+def normalize(frames: np.ndarray, mean: tuple[float, ...], std: tuple[float, ...]) -> np.ndarray:
     """(..., H, W, C) uint8 -> contiguous (..., C, H, W) float32, (x / 255 - mean) / std per channel."""
-    x = torch.as_tensor(frames)
-    c = x.shape[-1]
-    out = torch.empty((*x.shape[:-3], c, *x.shape[-3:-1]), dtype=torch.float32)
-    out.copy_(x.movedim(-1, -3))  # one pass: layout change and conversion to float
-    scale = torch.tensor([1.0 / (255.0 * s) for s in std]).view(c, 1, 1)
-    shift = torch.tensor([m / s for m, s in zip(mean, std, strict=True)]).view(c, 1, 1)
-    return out.mul_(scale).sub_(shift)
+    c = frames.shape[-1]
+    out = np.ascontiguousarray(np.moveaxis(np.asarray(frames), -1, -3), dtype=np.float32)  # (..., C, H, W)
+    out *= np.array([1.0 / (255.0 * s) for s in std], dtype=np.float32).reshape(c, 1, 1)
+    out -= np.array([m / s for m, s in zip(mean, std, strict=True)], dtype=np.float32).reshape(c, 1, 1)
+    return out

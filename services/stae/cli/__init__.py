@@ -1,9 +1,10 @@
 """The ``stae`` command line; each group of commands lives in its own module:
 
 * ``model``: encode, decode, info, init, import-videomae;
-* ``run``: serve, demo, profile, simulate;
+* ``run``: demo, profile, simulate;
 * ``train``: synth, train, eval;
-* ``codec``: finetune-codec, frontier.
+* ``codec``: finetune-codec, frontier;
+* ``export``: export-onnx.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from stae.cli import codec, model, run, train
+from stae.cli import codec, export, model, run, train
 from stae.cli.common import CLIError
 
 __all__ = ["CLIError", "build_parser", "main"]
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     p.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
     sub = p.add_subparsers(dest="command", required=True)
-    for group in (model, run, train, codec):
+    for group in (model, run, train, codec, export):
         group.add(sub)
     return p
 

@@ -58,9 +58,10 @@ def cmd_finetune_codec(args: argparse.Namespace) -> int:
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
+    from stae.camera import SemanticEncoder
+    from stae.checkpoint import read_checkpoint, update_metadata
     from stae.figures import codec_frontier
-    from stae.models.checkpoint import read_checkpoint, update_metadata
-    from stae.pipeline import SemanticDecoder, SemanticEncoder
+    from stae.pipeline import SemanticDecoder
     from stae.train.datasets import ClipDataset
     from stae.train.frontier import evaluate_frontier, markdown
 

@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from stae.models.checkpoint import CheckpointInfo, read_checkpoint
+from stae.camera import SemanticEncoder
+from stae.checkpoint import CheckpointInfo, read_checkpoint
 from stae.models.registry import model_names
 from stae.models.stae import RANDOM_SEED, random_model
-from stae.pipeline import SemanticDecoder, SemanticEncoder, resolve_device
+from stae.pipeline import SemanticDecoder, resolve_device
 
 
 class CLIError(Exception):

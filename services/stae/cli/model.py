@@ -11,8 +11,9 @@ from typing import Any
 import torch
 
 from stae import wire
+from stae.checkpoint import read_checkpoint
 from stae.cli.common import CLIError, decoder_from_args, emit, encoder_from_args, model_args
-from stae.models.checkpoint import parameter_counts, read_checkpoint, save_checkpoint
+from stae.models.checkpoint import parameter_counts, save_checkpoint
 from stae.models.registry import build_config, model_names
 from stae.models.stae import RANDOM_SEED, STAE
 from stae.models.videomae import load_videomae

@@ -1,4 +1,5 @@
-"""``stae serve``, ``demo``, ``profile``, ``simulate``: the services, the main job, the controller's table."""
+"""``stae demo``, ``profile``, ``simulate``: the main job and the controller's table. (The services run as
+``stae-encoder`` and ``stae-decoder``: service_common.serve.)"""
 
 from __future__ import annotations
 
@@ -9,43 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from stae.cli.common import CLIError, decoder_from_args, encoder_from_args, model_args
-from stae.models.checkpoint import read_checkpoint
+from stae.checkpoint import read_checkpoint
+from stae.cli.common import decoder_from_args, encoder_from_args, model_args
 from stae.video import read_clip
 
 log = logging.getLogger("stae")
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-    from pydantic import ValidationError
-
-    try:
-        if args.service == "encoder":
-            from encoder_service.app import create_app as create_encoder
-            from encoder_service.settings import EncoderSettings
-
-            settings: Any = EncoderSettings()
-            app = create_encoder(settings)
-        else:
-            from decoder_service.app import create_app as create_decoder
-            from decoder_service.settings import DecoderSettings
-
-            settings = DecoderSettings()
-            app = create_decoder(settings)
-    except ValidationError as exc:
-        prefix = f"STAE_{args.service.upper()}_"
-        problems = "; ".join(f"{prefix}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
-        raise CLIError(f"bad settings: {problems}") from None
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=5,
-        limit_concurrency=settings.max_connections,
-    )
-    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -153,13 +122,6 @@ def _simulation_table(rows: list[dict[str, Any]]) -> str:
 
 def add(sub: Any) -> None:
     from stae.demo import DEFAULT_CLIP
-
-    srv = sub.add_parser("serve", help="run the encoder or decoder service (settings from STAE_* variables)")
-    srv.add_argument("service", choices=["encoder", "decoder"])
-    srv.add_argument("--host", default="127.0.0.1")
-    srv.add_argument("--port", type=int, default=8000)
-    srv.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    srv.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="run decoder + encoder locally and recognize a real clip through them")
     demo.add_argument("--clip", default=str(DEFAULT_CLIP))

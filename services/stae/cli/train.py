@@ -84,7 +84,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for path in fig4(doc, Path(args.plots)):
             print(f"wrote {path}")
     if args.store:  # the controller's profile reads measured accuracy from here
-        from stae.models.checkpoint import update_metadata
+        from stae.checkpoint import update_metadata
 
         meta = {**info.metadata, "eval": {"data": str(args.data), "split": args.split, "accuracy": doc["accuracy"]}}
         update_metadata(ck, meta)  # config.json only; the weights are not rewritten

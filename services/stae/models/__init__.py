@@ -1,13 +1,7 @@
 """The four modules of ViT STAE, their presets, and checkpoint I/O."""
 
-from stae.models.checkpoint import (
-    CheckpointError,
-    CheckpointInfo,
-    load_model,
-    load_part,
-    read_checkpoint,
-    save_checkpoint,
-)
+from stae.checkpoint import CheckpointError, CheckpointInfo, read_checkpoint
+from stae.models.checkpoint import load_model, load_part, save_checkpoint
 from stae.models.feature_recovery import FeatureRecovery
 from stae.models.frame_attention import FrameAttention
 from stae.models.registry import build_config, model_names

@@ -42,13 +42,30 @@ class SpatialAttention(nn.Module):
         alpha = frame_indices.shape[1]
         rows = torch.arange(b, device=x.device)[:, None]
         kept = x[rows, frame_indices].reshape(b * alpha, c, h, w)  # (B*α, C, H, W)
+        prev = None
+        if self.cfg.motion:
+            # the frame before each kept one; frame 0 pairs with frame 1 (as stae.camera.attention.previous_frames)
+            before = torch.where(frame_indices > 0, frame_indices - 1, min(1, t - 1))
+            prev = x[rows, before].reshape(b * alpha, c, h, w)  # (B*α, C, H, W)
+        return self.score(kept, prev).reshape(b, alpha, h, w)
+
+    def score(self, kept: Tensor, prev: Tensor | None) -> Tensor:
+        """Kept frames (N, C, H, W) and, with ``motion``, the frame before each (frame 0: frame 1) -> weights
+        (N, H, W)."""
+        return torch.sigmoid(self.logits(kept, prev))
+
+    def logits(self, kept: Tensor, prev: Tensor | None) -> Tensor:
+        """The weights before the sigmoid (N, H, W): the same order, without float32's saturation near 1, so
+        the camera ranks pixels on these (via :mod:`stae.models.camera`)."""
+        n, _, h, w = kept.shape
         maps = [_channel_maps(kept)]
-        if self.cfg.motion:  # |x_i - x_(i-1)| for each kept frame i; frame 0 pairs with frame 1
-            prev = torch.where(frame_indices > 0, frame_indices - 1, min(1, t - 1))
-            maps.append(_channel_maps((kept - x[rows, prev].reshape(b * alpha, c, h, w)).abs()))
+        if self.cfg.motion:
+            if prev is None:
+                raise ValueError("this spatial attention uses motion: pass the frame before each kept frame")
+            maps.append(_channel_maps((kept - prev).abs()))  # |x_i - x_(i-1)|
         # channels_last: a 1-output-channel conv over a batch is ~8x faster in this layout on CPU
         inp = torch.cat(maps, dim=1).contiguous(memory_format=torch.channels_last)
-        return torch.sigmoid(self.net(inp)).reshape(b, alpha, h, w)
+        return self.net(inp).reshape(n, h, w)
 
     @staticmethod
     def select(weights: Tensor, beta: float) -> Tensor:

@@ -23,10 +23,11 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from stae.camera import SemanticEncoder
 from stae.config import CodedSetting
 from stae.models.checkpoint import save_checkpoint
 from stae.models.stae import STAE
-from stae.pipeline import SemanticDecoder, SemanticEncoder
+from stae.pipeline import SemanticDecoder
 from stae.train.datasets import ClipDataset, VideoList, collate
 from stae.train.stepwise import seed_everything, select_frames, select_pixels
 from stae.video import normalize
@@ -106,7 +107,7 @@ def finetune_codec(
             model.vit.eval()  # the selections and the codec path run without dropout or gradients
             with torch.no_grad():
                 if rng.random() < tc.lossless_share:
-                    x = normalize(frames, cfg.mean, cfg.std)
+                    x = torch.from_numpy(normalize(frames.numpy(), cfg.mean, cfg.std))
                     alpha, beta = rng.choice(budgets)
                     kept, idx = select_frames(model, x, alpha, 0.0)
                     masked, mask = select_pixels(model, x, kept, idx, beta, 0.0)

@@ -25,8 +25,8 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from stae.camera import SemanticEncoder
 from stae.models.stae import STAE
-from stae.pipeline import SemanticEncoder
 from stae.train.datasets import ClipDataset, VideoList, collate
 from stae.train.h264 import CRFS, roundtrip
 from stae.train.stepwise import select_frames, select_pixels
@@ -90,7 +90,7 @@ def _h264(
         kept = frames[rows, idx.cpu()].numpy()  # (B, α, H, W, 3) uint8
         for c in crfs:
             decoded, nbytes = zip(*(roundtrip(clip, c) for clip in kept), strict=True)
-            xs = normalize(torch.from_numpy(np.stack(decoded)), cfg.mean, cfg.std).to(x.device)
+            xs = torch.from_numpy(normalize(np.stack(decoded), cfg.mean, cfg.std)).to(x.device)
             out[(a, c)] = (int((model.vit(xs, idx).argmax(1) == y).sum()), sum(nbytes))
     return out, reference
 
@@ -135,7 +135,7 @@ def evaluate_grid(
             continue
         byte_frames += [frames[i].numpy() for i in range(len(labels)) if (seen + i) % byte_every == 0]
         del byte_frames[byte_clips:]
-        x, y = normalize(frames, cfg.mean, cfg.std).to(device), labels.to(device)
+        x, y = torch.from_numpy(normalize(frames.numpy(), cfg.mean, cfg.std)).to(device), labels.to(device)
         n += len(y)
         for a, b in budgets:
             for m, logits in _budget_logits(model, x, a, b, gen).items():

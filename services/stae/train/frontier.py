@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from stae.camera import EncodeResult, SemanticEncoder
 from stae.figures import frontier as envelope
-from stae.pipeline import EncodeResult, SemanticDecoder, SemanticEncoder
+from stae.pipeline import SemanticDecoder
 from stae.train.evaluate import wilson
 from stae.wire import coded_overhead
 

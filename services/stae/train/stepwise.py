@@ -40,8 +40,9 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
+from stae.checkpoint import WEIGHTS_FILE
 from stae.config import STAEConfig
-from stae.models.checkpoint import WEIGHTS_FILE, save_checkpoint
+from stae.models.checkpoint import save_checkpoint
 from stae.models.stae import STAE
 from stae.train.datasets import ClipDataset, VideoList, collate
 from stae.video import normalize
@@ -184,7 +185,7 @@ def _batches(
         if frames.numel():
             if gen is not None:
                 frames = augment(frames, gen)
-            yield normalize(frames, cfg.mean, cfg.std).to(device), labels.to(device)
+            yield torch.from_numpy(normalize(frames.numpy(), cfg.mean, cfg.std)).to(device), labels.to(device)
 
 
 class StageStep(nn.Module):

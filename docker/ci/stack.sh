@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Build every image and prove `docker compose up` with real clips, without Docker Hub (CI stage; also how a
+# developer checks the images locally, as root on Debian bookworm):
+#   bash docker/ci/stack.sh            [--keep-cache is the default; STAE_DOCKER_CLEAN=1 removes the data root after]
+# 1. installs the engine (Debian's docker.io), mmdebstrap, and Compose v2 (Debian trixie's plugin, unpacked);
+# 2. starts its own dockerd (own data root and socket, no bridge, no iptables changes);
+# 3. makes base images with mmdebstrap (Python; Redis) and a build-only base that trusts this machine's extra CA
+#    certificates (they never reach a runtime image);
+# 4. builds the decoder (torch from this machine's wheel, served on loopback) and the torch-free encoder;
+# 5. brings the stack up with docker-compose.yml + docker-compose.cpu.yml + docker/ci/compose.ci.yml (host
+#    networking, local images), waits for health, runs docker/ci/check_stack.py (real clips through the SDK);
+# 6. tears down: compose down, its dockerd stopped by PID; nothing of it left running.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+STATE=${STAE_DOCKER_STATE:-/var/lib/stae-ci-docker}
+RUN=/run/stae-ci-docker
+SOCK=$RUN/docker.sock
+PY=${PY:-$ROOT/.venv/bin/python}
+WHEELS=${STAE_TORCH_WHEELS:-/opt/wheels}   # a folder holding torch-2.13.0+cpu for the decoder image
+WHEEL_PORT=18099
+COMPOSE_FILES=(-f docker-compose.yml -f docker-compose.cpu.yml -f docker/ci/compose.ci.yml)
+export DOCKER_HOST=unix://$SOCK DOCKER_BUILDKIT=0 COMPOSE_PROJECT_NAME=stae-ci
+export STAE_DECODER_TOKEN=ci-decoder-$RANDOM$RANDOM STAE_API_KEYS=ci-key-$RANDOM$RANDOM
+T0=$(date +%s)
+stamp() { echo "[stack $(($(date +%s) - T0)) s] $*"; }
+
+# --- 1. tools -----------------------------------------------------------------------------------------------
+if ! command -v dockerd >/dev/null || ! command -v mmdebstrap >/dev/null; then
+    stamp "installing docker.io and mmdebstrap"
+    (apt-get install -y -qq docker.io mmdebstrap || (apt-get update -qq && apt-get install -y -qq docker.io mmdebstrap)) >/dev/null
+fi
+TOOLS=$STATE/tools
+COMPOSE=$TOOLS/docker-compose
+if [ ! -x "$COMPOSE" ]; then
+    stamp "fetching Compose v2 from Debian trixie (bookworm packages only v1)"
+    apt_dir=$(mktemp -d)
+    mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$TOOLS"
+    echo "deb http://deb.debian.org/debian trixie main" >"$apt_dir/sources.list"
+    apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+        -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root)
+    apt-get "${apt_opts[@]}" update -qq
+    (cd "$apt_dir" && apt-get "${apt_opts[@]}" download docker-compose >/dev/null)
+    dpkg-deb -x "$apt_dir"/docker-compose_*.deb "$apt_dir/x"
+    cp "$apt_dir/x/usr/libexec/docker/cli-plugins/docker-compose" "$COMPOSE"
+    rm -rf "$apt_dir"
+fi
+"$COMPOSE" version
+
+# --- 2. our own daemon --------------------------------------------------------------------------------------
+mkdir -p "$STATE/data" "$RUN"
+dockerd_pid=""
+wheel_pid=""
+cleanup() {
+    rc=$?
+    set +e
+    if [ -S "$SOCK" ]; then
+        "$COMPOSE" "${COMPOSE_FILES[@]}" logs --no-color --tail 40 >"$STATE/compose.log" 2>&1
+        "$COMPOSE" "${COMPOSE_FILES[@]}" down --volumes --timeout 10 >/dev/null 2>&1
+    fi
+    [ -n "$wheel_pid" ] && kill "$wheel_pid" 2>/dev/null
+    if [ -n "$dockerd_pid" ]; then
+        kill "$dockerd_pid" 2>/dev/null
+        for _ in $(seq 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
+        kill -9 "$dockerd_pid" 2>/dev/null
+    fi
+    [ "${STAE_DOCKER_CLEAN:-0}" = 1 ] && rm -rf "$STATE"
+    if [ $rc -ne 0 ]; then echo "docker stack stage FAILED (rc $rc); compose logs: $STATE/compose.log" >&2; fi
+    exit $rc
+}
+trap cleanup EXIT
+if [ -f "$RUN/dockerd.pid" ] && kill -0 "$(cat "$RUN/dockerd.pid")" 2>/dev/null; then
+    echo "a dockerd from an earlier run is still up (pid $(cat "$RUN/dockerd.pid")): stopping it" >&2
+    kill "$(cat "$RUN/dockerd.pid")"; sleep 3
+fi
+stamp "starting dockerd (data root $STATE/data)"
+dockerd --data-root "$STATE/data" --exec-root "$RUN/exec" --pidfile "$RUN/dockerd.pid" -H "unix://$SOCK" \
+    --storage-driver=overlay2 --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+    >"$STATE/dockerd.log" 2>&1 &
+dockerd_pid=$!
+for _ in $(seq 120); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
+docker version --format 'engine {{.Server.Version}}'
+
+# --- 3. base images, made here ------------------------------------------------------------------------------
+base_image() {  # name, packages
+    if ! docker image inspect "$1" >/dev/null 2>&1; then
+        stamp "mmdebstrap $1"
+        # no documentation, manual pages or translations: an image has no reader for them
+        # merged /usr by mmdebstrap's hook, not the usrmerge package (which pulls in 47 MB of perl)
+        mmdebstrap --quiet --variant=minbase --include="$2" --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+            --dpkgopt='path-exclude=/usr/share/doc/*' \
+            --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+            --dpkgopt='path-exclude=/usr/share/info/*' bookworm - 2>"$STATE/mmdebstrap-${1//[\/:]/-}.log" |
+            docker import - "$1" >/dev/null
+    fi
+}
+base_image stae-ci/base:bookworm python3,python3-venv,python-is-python3,ca-certificates &
+base_pid=$!
+base_image stae-ci/redis:bookworm redis-tools,redis-server
+wait "$base_pid"
+ctx=$(mktemp -d)
+cp /usr/local/share/ca-certificates/*.crt "$ctx/" 2>/dev/null || true
+cat >"$ctx/Dockerfile" <<'EOF'
+FROM stae-ci/base:bookworm
+COPY *.crt /usr/local/share/ca-certificates/
+RUN update-ca-certificates >/dev/null
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt
+EOF
+[ -n "$(ls "$ctx"/*.crt 2>/dev/null)" ] || printf 'FROM stae-ci/base:bookworm\n' >"$ctx/Dockerfile"
+docker build -q -t stae-ci/build:bookworm "$ctx" >/dev/null
+rm -rf "$ctx"
+
+# --- 4. the project's images --------------------------------------------------------------------------------
+(cd "$WHEELS" && exec python3 -m http.server "$WHEEL_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
+wheel_pid=$!
+build() {  # image, dockerfile, extra args...
+    local image=$1 file=$2 start
+    shift 2
+    start=$(date +%s)
+    docker build --network host -q -f "$file" -t "$image" \
+        --build-arg BASE_IMAGE=stae-ci/base:bookworm --build-arg BUILD_IMAGE=stae-ci/build:bookworm "$@" . >/dev/null
+    stamp "built $image in $(($(date +%s) - start)) s: $(docker image inspect -f '{{.Size}}' "$image" |
+        awk '{printf "%.0f MB", $1/1e6}'), $(docker save "$image" | gzip -1 | wc -c | awk '{printf "%.0f MB", $1/1e6}') gzipped"
+}
+build stae-decoder:0.1.0 docker/decoder.Dockerfile --build-arg TORCH_FIND_LINKS=http://127.0.0.1:$WHEEL_PORT/
+build stae-encoder:0.1.0 docker/encoder.Dockerfile
+kill "$wheel_pid"; wheel_pid=""
+
+# --- 5. the stack -------------------------------------------------------------------------------------------
+up=$(date +%s)
+"$COMPOSE" "${COMPOSE_FILES[@]}" up -d --wait --wait-timeout 300
+stamp "stack healthy $(($(date +%s) - up)) s after up"
+"$PY" docker/ci/check_stack.py --encoder http://127.0.0.1:18000 --redis redis://127.0.0.1:16379/0 \
+    --api-key "$STAE_API_KEYS" --clips ../shared/data/clips
+docker stop -t 5 stae-ci-encoder-1 >/dev/null
+"$PY" - <<'PYEOF'
+import subprocess, time, urllib.request
+start = time.perf_counter()
+subprocess.run(["docker", "start", "stae-ci-encoder-1"], check=True, capture_output=True)
+while True:
+    try:
+        urllib.request.urlopen("http://127.0.0.1:18000/v2/health/live", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.02)
+print(f"encoder container: docker start -> /v2/health/live in {time.perf_counter() - start:.2f} s")
+PYEOF
+stamp "docker stack stage passed"

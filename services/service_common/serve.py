@@ -1,0 +1,68 @@
+"""Run one service under uvicorn with its settings from the environment: ``stae-encoder``, ``stae-decoder``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import uvicorn
+from pydantic import ValidationError
+
+Service = Literal["encoder", "decoder"]
+PORTS = {"encoder": 8000, "decoder": 8001}
+
+
+def serve(service: Service, host: str, port: int, log_level: str = "info") -> None:
+    """Build the service from its ``STAE_<SERVICE>_*`` settings and serve it; bad settings raise ValueError
+    naming each variable and what is wrong with it."""
+    try:
+        if service == "encoder":
+            from encoder_service.app import create_app as create_encoder
+            from encoder_service.settings import EncoderSettings
+
+            settings: Any = EncoderSettings()
+            app = create_encoder(settings)
+        else:
+            from decoder_service.app import create_app as create_decoder
+            from decoder_service.settings import DecoderSettings
+
+            settings = DecoderSettings()
+            app = create_decoder(settings)
+    except ValidationError as exc:
+        prefix = f"STAE_{service.upper()}_"
+        problems = "; ".join(f"{prefix}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"bad settings: {problems}") from None
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=5,
+        limit_concurrency=settings.max_connections,
+    )
+
+
+def main(service: Service, argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog=f"stae-{service}", description=f"Run the STAE {service} service (settings: STAE_{service.upper()}_*)."
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=PORTS[service])
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    args = p.parse_args(argv)
+    try:
+        serve(service, args.host, args.port, args.log_level)
+    except ValueError as exc:
+        print(f"stae-{service}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def encoder_main() -> int:
+    return main("encoder")
+
+
+def decoder_main() -> int:
+    return main("decoder")
