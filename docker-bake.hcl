@@ -1,4 +1,7 @@
-# docker buildx bake            -> both images;   docker buildx bake encoder --push   -> multi-arch encoder
+# docker buildx bake -f docker-bake.hcl                  -> both images (name this file: without -f, bake also
+#                                                           reads docker-compose.yml and asks for its secrets)
+# docker buildx bake -f docker-bake.hcl encoder --push   -> the amd64+arm64 encoder manifest (needs buildx with a
+#                                                           container driver or arm64 builders, and a registry)
 variable "REGISTRY" { default = "localhost:5000" }
 variable "TAG" { default = "0.1.0" }
 

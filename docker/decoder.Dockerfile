@@ -23,8 +23,10 @@ RUN pip install --no-cache-dir "/src[server]"
 FROM ${BASE_IMAGE}
 RUN useradd --system --uid 10001 --home-dir /app --create-home stae
 COPY --from=build /opt/venv /opt/venv
+# The shipped model, so the image answers on its own (Kubernetes); compose mounts ./models over it.
+COPY models/tiny-synth /models/tiny-synth
 # Idle OpenMP workers sleep instead of spinning (matters when the decoder shares CPU cores).
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE STAE_DECODER_CHECKPOINT=/models/tiny-synth
 WORKDIR /app
 USER 10001
 EXPOSE 8001

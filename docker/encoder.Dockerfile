@@ -31,12 +31,13 @@ RUN pip install --no-cache-dir "/src${EXTRAS:+[$EXTRAS]}" \
 FROM ${BASE_IMAGE}
 RUN useradd --system --uid 10001 --home-dir /app --create-home stae
 COPY --from=build /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1
+# The shipped model, so the image answers on its own (Kubernetes); compose mounts ./models over it.
+COPY models/tiny-synth /models/tiny-synth
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 STAE_ENCODER_CHECKPOINT=/models/tiny-synth
 WORKDIR /app
 USER 10001
 EXPOSE 8000
-# Checkpoints: mount a directory and set STAE_ENCODER_CHECKPOINT to it (docker-compose.yml mounts ./models), or
-# bake one in with   COPY models/tiny-synth /models/tiny-synth   and   ENV STAE_ENCODER_CHECKPOINT=/models/tiny-synth
+# Other checkpoints: mount a directory and set STAE_ENCODER_CHECKPOINT to it (docker-compose.yml mounts ./models).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=180s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:8000/v2/health/ready', timeout=2).status != 200)"]
 ENTRYPOINT ["stae-encoder", "--host", "0.0.0.0", "--port", "8000"]

@@ -31,7 +31,21 @@ def main() -> int:
     p.add_argument("--redis", required=True, help="the stack's Redis URL")
     p.add_argument("--api-key", required=True)
     p.add_argument("--clips", type=Path, required=True, help="folder of real clips")
+    p.add_argument("--wait-ready", type=float, default=0.0, help="seconds to wait for /v2/health/ready first")
     args = p.parse_args()
+    deadline = time.monotonic() + args.wait_ready
+    while True:
+        try:
+            ready = httpx.get(f"{args.encoder}/v2/health/ready", timeout=2)
+            if ready.status_code == 200:
+                print(f"ready: {ready.json()}")
+                break
+            status = f"{ready.status_code} {ready.text}"
+        except httpx.HTTPError as exc:
+            status = repr(exc)
+        if time.monotonic() > deadline:
+            fail(f"{args.encoder} not ready after {args.wait_ready:.0f} s: {status}")
+        time.sleep(1)
     clips = sorted(args.clips.glob("*.*"))
     if not clips:
         fail(f"no clips in {args.clips}")

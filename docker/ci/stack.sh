@@ -19,6 +19,7 @@ SOCK=$RUN/docker.sock
 PY=${PY:-$ROOT/.venv/bin/python}
 WHEELS=${STAE_TORCH_WHEELS:-/opt/wheels}   # a folder holding torch-2.13.0+cpu for the decoder image
 WHEEL_PORT=18099
+BINFMT=/proc/sys/fs/binfmt_misc
 COMPOSE_FILES=(-f docker-compose.yml -f docker-compose.cpu.yml -f docker/ci/compose.ci.yml)
 export DOCKER_HOST=unix://$SOCK DOCKER_BUILDKIT=0 COMPOSE_PROJECT_NAME=stae-ci
 export STAE_DECODER_TOKEN=ci-decoder-$RANDOM$RANDOM STAE_API_KEYS=ci-key-$RANDOM$RANDOM
@@ -32,18 +33,23 @@ if ! command -v dockerd >/dev/null || ! command -v mmdebstrap >/dev/null; then
 fi
 TOOLS=$STATE/tools
 COMPOSE=$TOOLS/docker-compose
-if [ ! -x "$COMPOSE" ]; then
-    stamp "fetching Compose v2 from Debian trixie (bookworm packages only v1)"
+QEMU=$TOOLS/qemu-aarch64
+trixie_tool() {  # package, path inside it, destination: one binary from a Debian trixie package, unpacked
+    local apt_dir
     apt_dir=$(mktemp -d)
     mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$TOOLS"
     echo "deb http://deb.debian.org/debian trixie main" >"$apt_dir/sources.list"
-    apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    local apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
         -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root)
     apt-get "${apt_opts[@]}" update -qq
-    (cd "$apt_dir" && apt-get "${apt_opts[@]}" download docker-compose >/dev/null)
-    dpkg-deb -x "$apt_dir"/docker-compose_*.deb "$apt_dir/x"
-    cp "$apt_dir/x/usr/libexec/docker/cli-plugins/docker-compose" "$COMPOSE"
+    (cd "$apt_dir" && apt-get "${apt_opts[@]}" download "$1" >/dev/null)
+    dpkg-deb -x "$apt_dir/$1"_*.deb "$apt_dir/x"
+    cp "$apt_dir/x/$2" "$3"
     rm -rf "$apt_dir"
+}
+if [ ! -x "$COMPOSE" ]; then
+    stamp "fetching Compose v2 from Debian trixie (bookworm packages only v1)"
+    trixie_tool docker-compose usr/libexec/docker/cli-plugins/docker-compose "$COMPOSE"
 fi
 "$COMPOSE" version
 
@@ -56,9 +62,11 @@ cleanup() {
     set +e
     if [ -S "$SOCK" ]; then
         "$COMPOSE" "${COMPOSE_FILES[@]}" logs --no-color --tail 40 >"$STATE/compose.log" 2>&1
+        docker rm -f stae-ci-encoder-arm64 >/dev/null 2>&1
         "$COMPOSE" "${COMPOSE_FILES[@]}" down --volumes --timeout 10 >/dev/null 2>&1
     fi
     [ -n "$wheel_pid" ] && kill "$wheel_pid" 2>/dev/null
+    [ -e "$BINFMT/stae-ci-aarch64" ] && echo -1 >"$BINFMT/stae-ci-aarch64"
     if [ -n "$dockerd_pid" ]; then
         kill "$dockerd_pid" 2>/dev/null
         for _ in $(seq 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
@@ -73,6 +81,7 @@ if [ -f "$RUN/dockerd.pid" ] && kill -0 "$(cat "$RUN/dockerd.pid")" 2>/dev/null;
     echo "a dockerd from an earlier run is still up (pid $(cat "$RUN/dockerd.pid")): stopping it" >&2
     kill "$(cat "$RUN/dockerd.pid")"; sleep 3
 fi
+rm -f "$RUN/dockerd.pid"  # a stale one (a killed run) stops dockerd from starting
 stamp "starting dockerd (data root $STATE/data)"
 dockerd --data-root "$STATE/data" --exec-root "$RUN/exec" --pidfile "$RUN/dockerd.pid" -H "unix://$SOCK" \
     --storage-driver=overlay2 --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
@@ -82,48 +91,55 @@ for _ in $(seq 120); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
 docker version --format 'engine {{.Server.Version}}'
 
 # --- 3. base images, made here ------------------------------------------------------------------------------
-base_image() {  # name, packages
+base_image() {  # name, packages[, architecture]
+    local arch=${3:-amd64}
     if ! docker image inspect "$1" >/dev/null 2>&1; then
-        stamp "mmdebstrap $1"
+        stamp "mmdebstrap $1 ($arch)"
         # no documentation, manual pages or translations: an image has no reader for them
         # merged /usr by mmdebstrap's hook, not the usrmerge package (which pulls in 47 MB of perl)
-        mmdebstrap --quiet --variant=minbase --include="$2" --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+        mmdebstrap --quiet --variant=minbase --architectures="$arch" --include="$2" \
+            --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
             --dpkgopt='path-exclude=/usr/share/doc/*' \
             --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
             --dpkgopt='path-exclude=/usr/share/info/*' bookworm - 2>"$STATE/mmdebstrap-${1//[\/:]/-}.log" |
-            docker import - "$1" >/dev/null
+            docker import --platform "linux/$arch" - "$1" >/dev/null
     fi
 }
 base_image stae-ci/base:bookworm python3,python3-venv,python-is-python3,ca-certificates &
 base_pid=$!
 base_image stae-ci/redis:bookworm redis-tools,redis-server
 wait "$base_pid"
-ctx=$(mktemp -d)
-cp /usr/local/share/ca-certificates/*.crt "$ctx/" 2>/dev/null || true
-cat >"$ctx/Dockerfile" <<'EOF'
-FROM stae-ci/base:bookworm
-COPY *.crt /usr/local/share/ca-certificates/
-RUN update-ca-certificates >/dev/null
-ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt
-EOF
-[ -n "$(ls "$ctx"/*.crt 2>/dev/null)" ] || printf 'FROM stae-ci/base:bookworm\n' >"$ctx/Dockerfile"
-docker build -q -t stae-ci/build:bookworm "$ctx" >/dev/null
-rm -rf "$ctx"
+build_base() {  # base image, build image: the base plus this machine's extra CA certificates, for pip
+    local ctx
+    ctx=$(mktemp -d)
+    cp /usr/local/share/ca-certificates/*.crt "$ctx/" 2>/dev/null || true
+    printf 'FROM %s\n' "$1" >"$ctx/Dockerfile"
+    if [ -n "$(ls "$ctx"/*.crt 2>/dev/null)" ]; then
+        printf 'COPY *.crt /usr/local/share/ca-certificates/\nRUN update-ca-certificates >/dev/null\n' >>"$ctx/Dockerfile"
+        printf 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt\n' >>"$ctx/Dockerfile"
+    fi
+    docker build -q -t "$2" "$ctx" >/dev/null
+    rm -rf "$ctx"
+}
+build_base stae-ci/base:bookworm stae-ci/build:bookworm
 
 # --- 4. the project's images --------------------------------------------------------------------------------
 (cd "$WHEELS" && exec python3 -m http.server "$WHEEL_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
 wheel_pid=$!
-build() {  # image, dockerfile, extra args...
-    local image=$1 file=$2 start
-    shift 2
+build() {  # image, dockerfile, gzip-size?, extra args...
+    local image=$1 file=$2 zipped=$3 start size
+    shift 3
     start=$(date +%s)
     docker build --network host -q -f "$file" -t "$image" \
         --build-arg BASE_IMAGE=stae-ci/base:bookworm --build-arg BUILD_IMAGE=stae-ci/build:bookworm "$@" . >/dev/null
-    stamp "built $image in $(($(date +%s) - start)) s: $(docker image inspect -f '{{.Size}}' "$image" |
-        awk '{printf "%.0f MB", $1/1e6}'), $(docker save "$image" | gzip -1 | wc -c | awk '{printf "%.0f MB", $1/1e6}') gzipped"
+    size=$(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}')
+    if [ "$zipped" = zipped ]; then  # what a camera downloads
+        size="$size, $(docker save "$image" | gzip -1 | wc -c | awk '{printf "%.0f MB", $1/1e6}') gzipped"
+    fi
+    stamp "built $image in $(($(date +%s) - start)) s: $size"
 }
-build stae-decoder:0.1.0 docker/decoder.Dockerfile --build-arg TORCH_FIND_LINKS=http://127.0.0.1:$WHEEL_PORT/
-build stae-encoder:0.1.0 docker/encoder.Dockerfile
+build stae-decoder:0.1.0 docker/decoder.Dockerfile - --build-arg TORCH_FIND_LINKS=http://127.0.0.1:$WHEEL_PORT/
+build stae-encoder:0.1.0 docker/encoder.Dockerfile zipped
 kill "$wheel_pid"; wheel_pid=""
 
 # --- 5. the stack -------------------------------------------------------------------------------------------
@@ -145,4 +161,37 @@ while True:
         time.sleep(0.02)
 print(f"encoder container: docker start -> /v2/health/live in {time.perf_counter() - start:.2f} s")
 PYEOF
+
+# --- 6. the arm64 camera image, built and run under QEMU ----------------------------------------------------
+if [ "${STAE_CI_ARM64:-1}" = 1 ]; then
+    # QEMU 10 (trixie's static qemu-user): bookworm's 7.2 passes the host's /proc/cpuinfo through, and ONNX
+    # Runtime's CPU detection then crashes at import. Registered under our own name (newest entry wins over a
+    # host's qemu-aarch64) and removed again at the end.
+    if [ ! -x "$QEMU" ]; then
+        stamp "fetching qemu-user 10 from Debian trixie"
+        trixie_tool qemu-user usr/bin/qemu-aarch64 "$QEMU"
+    fi
+    [ -e "$BINFMT/register" ] || mount -t binfmt_misc binfmt_misc "$BINFMT"
+    [ -e "$BINFMT/stae-ci-aarch64" ] && echo -1 >"$BINFMT/stae-ci-aarch64"
+    printf ':stae-ci-aarch64:M::%s:%s:%s:OCF\n' \
+        '\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00' \
+        '\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff' "$QEMU" >"$BINFMT/register"
+    base_image stae-ci/base:bookworm-arm64 python3,python3-venv,python-is-python3,ca-certificates arm64
+    build_base stae-ci/base:bookworm-arm64 stae-ci/build:bookworm-arm64
+    start=$(date +%s)
+    docker build --network host -q -f docker/encoder.Dockerfile -t stae-encoder:0.1.0-arm64 \
+        --build-arg BASE_IMAGE=stae-ci/base:bookworm-arm64 --build-arg BUILD_IMAGE=stae-ci/build:bookworm-arm64 . >/dev/null
+    stamp "built stae-encoder:0.1.0-arm64 in $(($(date +%s) - start)) s: $(docker image inspect -f '{{.Size}}' stae-encoder:0.1.0-arm64 | awk '{printf "%.0f MB", $1/1e6}')"
+    machine=$(docker run --rm --entrypoint python stae-encoder:0.1.0-arm64 -c 'import platform; print(platform.machine())')
+    [ "$machine" = aarch64 ] || { echo "the arm64 image runs as $machine, not aarch64" >&2; exit 1; }
+    stamp "arm64 image: its Python runs as $machine (engine 20.10's legacy builder labels the image with the host's architecture)"
+    docker run -d --name stae-ci-encoder-arm64 --network host -v "$ROOT/models:/models:ro" \
+        -e STAE_ENCODER_API_KEYS="$STAE_API_KEYS" -e STAE_ENCODER_DECODER_TOKEN="$STAE_DECODER_TOKEN" \
+        -e STAE_ENCODER_DECODER_URL=http://127.0.0.1:18001 -e STAE_ENCODER_REDIS_URL=redis://127.0.0.1:16379/0 \
+        -e STAE_ENCODER_CHECKPOINT=/models/tiny-synth -e STAE_ENCODER_PROFILE_PATH=/models/tiny-synth/profile.json \
+        stae-encoder:0.1.0-arm64 --host 127.0.0.1 --port 18002 >/dev/null
+    "$PY" docker/ci/check_stack.py --encoder http://127.0.0.1:18002 --redis redis://127.0.0.1:16379/0 \
+        --api-key "$STAE_API_KEYS" --clips ../shared/data/clips --wait-ready 300
+    docker rm -f stae-ci-encoder-arm64 >/dev/null
+fi
 stamp "docker stack stage passed"

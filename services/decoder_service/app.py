@@ -23,27 +23,11 @@ from decoder_service.settings import DecoderSettings
 from service_common.common import model_source, octet_stream_body, operation_id, read_body, request_id, secrets_match
 from stae import wire
 from stae.control.profile import ServerTimes
+from stae.edge import InferResponse, Label
 from stae.pipeline import SemanticDecoder, resolve_device
 from stae.profiling import measure_server
 
 log = logging.getLogger("stae.decoder")
-
-
-class Label(BaseModel):
-    label: str
-    score: float
-    class_id: int
-
-
-class InferResponse(BaseModel):
-    request_id: str
-    top: list[Label]
-    frame_indices: list[int]
-    beta: float
-    batch_size: int
-    timings_ms: dict[str, float]  # queue, entropy_decode, fr, vit, server_total
-    model: str
-    trained: bool
 
 
 class ModelMetadata(BaseModel):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+if TYPE_CHECKING:
+    from stae.camera.recognition import Recognition
 
 
 class Metrics:
@@ -29,3 +34,19 @@ class Metrics:
         )
         self.deadline = Counter("stae_encoder_deadline", "Deadline hits and misses", ["outcome"], registry=r)
         self.mode = Counter("stae_encoder_decisions", "Offload or local computing", ["mode"], registry=r)
+
+    def count(self, rec: Recognition) -> None:
+        """One answered request."""
+        d, result = rec.choice.decision, rec.result
+        self.requests.labels("ok").inc()
+        self.bandwidth.observe(rec.choice.bandwidth_bps)
+        self.mode.labels(d.mode).inc()
+        self.deadline.labels("hit" if rec.deadline_met else "miss").inc()
+        self.alpha.observe(d.alpha)
+        self.beta.observe(d.beta)
+        if d.mode == "offload":
+            self.payload_bytes.observe(result.payload_bytes)
+        if d.max_bytes is not None and result.payload_bytes > d.max_bytes:
+            self.over_budget.inc()
+        for stage, ms in rec.timings_ms.items():
+            self.stage_seconds.labels(stage).inc(ms / 1e3)

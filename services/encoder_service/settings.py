@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service_common.common import require_secret
+from service_common.common import model_source, require_secret
+from stae.camera.encoder import SemanticEncoder
+from stae.camera.recognition import RecognitionService, RecognitionSettings
+from stae.control.controller import Controller
+from stae.control.store import ControllerStore
+from stae.edge import EdgeClient
+from stae.video import VideoLimits
+
+log = logging.getLogger("stae.encoder")
 
 
 class EncoderSettings(BaseSettings):
@@ -74,3 +83,52 @@ class EncoderSettings(BaseSettings):
 
     def keys(self) -> list[str]:
         return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
+
+
+def build_service(cfg: EncoderSettings) -> RecognitionService:
+    """The camera's recognition service as the settings describe it (loads the models: call off the loop)."""
+    info, model = model_source(cfg.checkpoint, cfg.model)
+    if info is not None:
+        encoder = SemanticEncoder.from_checkpoint(info, cfg.runtime)
+        log.info("FA and SA run on %s", encoder.attention.runtime)
+    else:
+        assert model is not None
+        log.warning("no checkpoint configured: %s with RANDOM weights; predictions are meaningless", cfg.model)
+        encoder = SemanticEncoder.from_model(model)
+    local = None
+    if cfg.local_checkpoint:
+        from stae.pipeline import SemanticDecoder  # the local option needs torch: stae[server]
+
+        local = SemanticDecoder.from_checkpoint(cfg.local_checkpoint, "cpu")
+    store = ControllerStore(
+        cfg.redis_url or None,
+        timeout_s=cfg.redis_timeout_s,
+        retry_after_s=cfg.redis_retry_s,
+        prefix=cfg.redis_prefix,
+        ttl_s=cfg.camera_ttl_s,
+        max_cameras=cfg.max_cameras,
+    )
+    if store.status().backend == "memory":
+        log.warning("no Redis configured: controller state lives in this process only")
+    edge = EdgeClient(
+        cfg.decoder_url, cfg.decoder_token.get_secret_value(), cfg.decoder_timeout_s, cfg.decoder_connect_timeout_s
+    )
+    settings = RecognitionSettings(
+        default_deadline_ms=cfg.default_deadline_ms,
+        brotli_quality=cfg.brotli_quality,
+        crf_slack=cfg.crf_slack,
+        crf_memory=cfg.crf_memory,
+        limits=VideoLimits(max_frames=cfg.max_clip_frames),
+        profile_path=cfg.profile_path,
+        profile_clip=cfg.profile_clip,
+        profile_reps=cfg.profile_reps,
+    )
+    return RecognitionService(
+        encoder,
+        Controller(store, prior_bps=cfg.prior_bandwidth_bps, overhead_ms=cfg.overhead_ms),
+        edge,
+        settings,
+        local=local,
+        trained=bool(info and info.trained),
+        eval_metadata=(info.metadata.get("eval") or {}) if info else {},
+    )

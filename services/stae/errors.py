@@ -4,11 +4,15 @@
     ├── PayloadError     a wire message that is not valid (stae.wire)
     ├── CodecError       an H.264 stream that does not hold what its message declares (stae.codec)
     ├── VideoError       a clip that cannot become model input (stae.video)
-    ├── CheckpointError  a checkpoint that cannot be read (stae.models.checkpoint)
+    ├── CheckpointError  a checkpoint that cannot be read (stae.checkpoint)
     ├── VideoMAEError    a VideoMAE checkpoint that cannot be imported (stae.models.videomae)
-    └── NotReadyError    the system is not ready yet (the controller has no profile): retry later
+    ├── BudgetError      a budget the request fixed that the controller cannot serve
+    ├── EdgeError        the edge server (decoder) answered with an error
+    └── NotReadyError    the system is not ready yet (no controller profile; the edge server down or busy):
+                         retry after ``retry_after_s``
 
-Services map the tree to HTTP in one place each: NotReadyError to 503 with Retry-After, the rest to 4xx.
+Services map the tree to HTTP in one place (service_common.errors): NotReadyError to 503 with Retry-After,
+EdgeError to 502, VideoError to 422, the rest to 400.
 """
 
 from __future__ import annotations
@@ -18,5 +22,17 @@ class STAEError(ValueError):
     """Root of the library's errors; the message says what is wrong and what to do."""
 
 
+class BudgetError(STAEError):
+    """A fixed budget that is malformed or not in the controller's profile."""
+
+
+class EdgeError(STAEError):
+    """The edge server answered with an error (not a busy or unreachable one: those are NotReadyError)."""
+
+
 class NotReadyError(STAEError):
     """Not ready yet (e.g. no controller profile until the decoder answers): retry later."""
+
+    def __init__(self, message: str, retry_after_s: float = 2.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -240,7 +240,7 @@ async def _simulate(
         elif policy == "local":
             if local is None:
                 raise ValueError("the local policy needs --local-ms")
-            decision = Decision("local", 16, 1.0, "none", local.accuracy, local_ms or 0.0, 0.0, True, "local")
+            decision = Decision("local", local.alpha, 1.0, "none", local.accuracy, local_ms or 0.0, 0.0, True, "local")
         else:
             raise ValueError(f"unknown policy {policy!r}; choose from {POLICIES}")
         done, sent, end = link.run(decision, start, commit=True)

@@ -6,6 +6,8 @@ runs.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -40,12 +42,19 @@ class Controller:
         self.prior_bps = prior_bps
         self.overhead_ms = overhead_ms
         self.local = local
+        self._backlog: dict[str, int] = {}  # payload bytes per camera on their way to the decoder right now
 
     async def decide(
-        self, camera: str, deadline_ms: float, fixed: tuple[int, float] | None = None, backlog_bytes: float = 0.0
+        self,
+        camera: str,
+        deadline_ms: float,
+        fixed: tuple[int, float] | None = None,
+        backlog_bytes: float | None = None,
     ) -> Choice:
-        """Budgets for the next request of ``camera`` (``backlog_bytes``: its payloads still in flight);
-        raises NotReadyError while no profile is loaded."""
+        """Budgets for the next request of ``camera`` (``backlog_bytes``: its payloads still in flight; by
+        default those announced with :meth:`sending`); raises NotReadyError while no profile is loaded."""
+        if backlog_bytes is None:
+            backlog_bytes = self._backlog.get(camera, 0)
         if self.profile is None:
             raise NotReadyError("the controller has no profile yet (is the decoder reachable?)")
         measured = await self.store.estimate(camera)
@@ -64,6 +73,17 @@ class Controller:
         else:
             self._local_streak.pop(camera, None)
         return Choice(decision, bps, "measured" if measured is not None else "prior")
+
+    @asynccontextmanager
+    async def sending(self, camera: str, payload_bytes: int) -> AsyncIterator[None]:
+        """While a payload of ``camera`` is on its way: later decisions for the camera count it as backlog."""
+        self._backlog[camera] = self._backlog.get(camera, 0) + payload_bytes
+        try:
+            yield
+        finally:
+            self._backlog[camera] -= payload_bytes
+            if not self._backlog[camera]:
+                del self._backlog[camera]
 
     async def observe(self, camera: str, payload_bytes: int, transfer_ms: float) -> None:
         await self.store.record(camera, payload_bytes, transfer_ms)

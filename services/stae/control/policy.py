@@ -27,6 +27,7 @@ class LocalOption:
 
     accuracy: float
     compute_ms: float
+    alpha: int = 16  # the frames the local model classifies (all of them: no transfer to save)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def choose(
     if local is not None and fixed is None and local.compute_ms <= deadline_ms:
         return Decision(
             "local",
-            16,
+            local.alpha,
             1.0,
             "none",
             local.accuracy,

@@ -1,0 +1,99 @@
+"""The camera's client of the edge server (decoder service), and the JSON both sides agree on.
+
+``EdgeClient.infer`` posts a wire payload to ``POST /v1/infer`` and returns the typed answer; an unreachable or
+busy server raises :class:`NotReadyError` (retry later), any other failure :class:`EdgeError`. The decoder
+service answers with :class:`InferResponse`, so the schema is defined once.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from stae.control.profile import ServerTimes
+from stae.errors import EdgeError, NotReadyError
+
+
+class Label(BaseModel):
+    label: str
+    score: float
+    class_id: int
+
+
+class InferResponse(BaseModel):
+    request_id: str
+    top: list[Label]
+    frame_indices: list[int]
+    beta: float
+    batch_size: int
+    timings_ms: dict[str, float]  # queue, entropy_decode, fr, vit, server_total
+    model: str
+    trained: bool
+
+    def stage_ms(self, stage: str) -> float:
+        """One server stage's time; EdgeError when the server did not report it."""
+        try:
+            return self.timings_ms[stage]
+        except KeyError:
+            raise EdgeError(f"the decoder's answer has no {stage!r} timing: {sorted(self.timings_ms)}") from None
+
+
+class EdgeClient:
+    """HTTP client of one decoder service: bearer token, connect and read timeouts on every call."""
+
+    def __init__(self, base_url: str, token: str, timeout_s: float = 10.0, connect_timeout_s: float = 1.0) -> None:
+        self.http = httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def infer(self, payload: bytes, top_k: int, request_id: str) -> InferResponse:
+        try:
+            resp = await self.http.post(
+                "/v1/infer",
+                content=payload,
+                params={"top_k": top_k},
+                headers={"Content-Type": "application/octet-stream", "X-Request-Id": request_id},
+            )
+        except httpx.TransportError as exc:
+            raise NotReadyError(f"decoder unavailable ({type(exc).__name__}); retry later") from None
+        if resp.status_code in (503, 504):
+            retry = resp.headers.get("Retry-After", "1")
+            raise NotReadyError(f"decoder busy: {resp.text[:200]}", float(retry) if retry.isdigit() else 1.0)
+        if resp.status_code != 200:
+            raise EdgeError(f"decoder answered {resp.status_code}: {resp.text[:300]}")
+        try:
+            return InferResponse.model_validate_json(resp.content)
+        except ValidationError as exc:
+            raise EdgeError(f"the decoder's answer does not match its schema: {exc}") from None
+
+    async def server_times(self) -> ServerTimes:
+        """The decoder's own stage times (``GET /v1/profile``), for the controller's profile."""
+        try:
+            resp = await self.http.get("/v1/profile")
+        except httpx.HTTPError as exc:
+            raise NotReadyError(f"decoder unavailable ({type(exc).__name__})") from None
+        if resp.status_code != 200:
+            raise NotReadyError(f"decoder profile: {resp.status_code} {resp.text[:200]}")
+        try:
+            return ServerTimes.model_validate_json(resp.content)
+        except ValidationError as exc:
+            raise EdgeError(f"the decoder's profile does not match its schema: {exc}") from None
+
+    async def ready(self) -> bool:
+        try:
+            return (await self.http.get("/v2/health/ready", timeout=1.0)).status_code == 200
+        except httpx.HTTPError:
+            return False
