@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CLIP   ?= ../shared/data/clips/arm_wrestling_k400.mp4
 
-.PHONY: setup test lint typecheck unit bench bench-codec reliability demo sdk tiny-synth tiny-synth-codec clean
+.PHONY: setup test test-fast lint typecheck unit bench bench-codec reliability demo sdk tiny-synth tiny-synth-codec clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,10 @@ unit: $(STAMP)
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the test tree is broken" >&2; fi; exit $$rc
 
 test: lint typecheck unit
+
+# The fast tier alone: everything in process (no service processes, Redis servers or namespaces).
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -m "not e2e and not slow"
 
 bench: $(STAMP)
 	$(PY) bench/encoder.py --json bench/results/encoder-cpu.json --markdown bench/results/encoder-cpu.md

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import RedisServer, Service, decoder_env, encoder_env
+from helpers import RedisServer, Service, decoder_env, encoder_env, prerequisite
 
 from stae.models import STAE, build_config
 
@@ -45,8 +45,7 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
-    if not RedisServer.available():
-        pytest.skip(reason="redis-server is not installed (.ci/run installs it)")
+    prerequisite(None if RedisServer.available() else "redis-server is not installed (.ci/run installs it)")
     server = RedisServer().start()
     yield server
     server.stop()
@@ -63,3 +62,13 @@ def encoder(decoder: Service, redis_server: RedisServer) -> Iterator[Service]:
     env = encoder_env(decoder.url, redis_server.url, STAE_ENCODER_MAX_UPLOAD_BYTES=str(4 * 2**20))
     with Service("encoder", env) as svc:
         yield svc
+
+
+# The two tiers (README, "Tests"): these modules start real processes; everything else runs in process.
+E2E = {"test_services", "test_clients", "test_reliability", "test_shaped_link", "test_deploy"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__ in E2E:
+            item.add_marker(pytest.mark.e2e)

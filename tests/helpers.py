@@ -8,14 +8,26 @@ import socket
 import subprocess
 import time
 
+import pytest
+
 from stae.control.profile import Profile, ProfileEntry
 from stae.demo import ServiceProcess, free_port
 
+# .ci/run sets STAE_CI=1: there a missing prerequisite that CI promises is a failure, never a skip.
+IN_CI = os.environ.get("STAE_CI") == "1"
 TOKEN = "decoder-token-for-tests"
 API_KEY = "camera-key-for-tests"
 
 
 Service = ServiceProcess
+
+
+def prerequisite(missing: str | None) -> None:
+    """Skip a test whose prerequisite is missing on a developer's machine; fail it in CI, which promises it."""
+    if missing:
+        if IN_CI:
+            pytest.fail(f"{missing}: CI provides this, so its absence is a failure")
+        pytest.skip(reason=missing)
 
 
 class RedisServer:

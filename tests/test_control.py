@@ -7,7 +7,7 @@ import time
 
 import pytest
 import redis as redis_lib
-from helpers import TEST_PROFILE
+from helpers import TEST_PROFILE, prerequisite
 
 from stae.control.controller import Controller
 from stae.control.estimator import BandwidthState, EstimatorConfig, estimate_bps, sample_bps, update
@@ -191,7 +191,7 @@ def _redis_or_skip() -> None:
     try:
         redis_lib.Redis.from_url(REDIS_URL, socket_timeout=0.5).ping()
     except redis_lib.RedisError:
-        pytest.skip(reason="no Redis answers on 127.0.0.1:6379 (.ci/run starts one)")
+        prerequisite("no Redis answers on 127.0.0.1:6379 (.ci/run starts one)")
 
 
 def test_replicas_share_samples_atomically() -> None:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 from conftest import ROOT
-from helpers import API_KEY, TOKEN, free_port
+from helpers import API_KEY, TOKEN, free_port, prerequisite
 
 BIN = Path(sys.executable).parent
 DOCKERFILES = sorted((ROOT / "docker").glob("*.Dockerfile"))
@@ -126,9 +126,9 @@ def test_image_entrypoint_and_healthcheck_run(dockerfile: Path, redis_server: An
 KUBECTL = shutil.which("kubectl")
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="kubectl (for `kubectl kustomize`) is not installed on this machine")
 @pytest.mark.parametrize("overlay", ["gpu", "cpu"])
 def test_kubernetes_overlays_render_and_validate_strictly(overlay: str, tmp_path: Path) -> None:
+    prerequisite(None if KUBECTL else "kubectl (for `kubectl kustomize`) is not installed on this machine")
     assert KUBECTL is not None
     rendered = subprocess.run(
         [KUBECTL, "kustomize", str(ROOT / "k8s" / "overlays" / overlay)], capture_output=True, text=True, check=True

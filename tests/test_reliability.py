@@ -15,7 +15,9 @@ from helpers import RedisServer
 @pytest.mark.slow
 def test_quick_reliability_suite(tmp_path: Path) -> None:
     if not real_clips():
-        pytest.skip(reason="real clips missing: ../shared/data/clips (the shared data folder beside the project)")
+        pytest.fail(
+            "real clips missing: ../shared/data/clips (the shared data folder beside the project, which CI provides)"
+        )
     assert RedisServer.available(), "redis-server is not installed (.ci/run installs it)"
     cmd = [sys.executable, str(ROOT / "bench" / "reliability.py"), "--quick", "--out", str(tmp_path)]
     subprocess.run(cmd, check=True, timeout=600, capture_output=True)

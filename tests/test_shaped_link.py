@@ -15,7 +15,7 @@ import httpx
 import numpy as np
 import pytest
 from conftest import SHARED_DATA
-from helpers import API_KEY, RedisServer, Service, decoder_env, encoder_env
+from helpers import API_KEY, RedisServer, Service, decoder_env, encoder_env, prerequisite
 
 pytestmark = pytest.mark.slow
 KEY = {"X-API-Key": API_KEY}
@@ -78,8 +78,7 @@ class ShapedLink:
 @pytest.fixture(scope="module")
 def shaped(clips: list[Path]) -> Iterator[tuple[ShapedLink, Service]]:
     if REASON:
-        print(f"shaped-link tests skipped: {REASON}")
-        pytest.skip(reason=REASON)
+        prerequisite(REASON)
     link = ShapedLink().up()
     redis = RedisServer().start()
     try:
@@ -134,8 +133,7 @@ def test_budgets_follow_a_rate_schedule_from_a_real_trace(
     """Step the link through per-second rates of a real LTE trace; the controller's payloads follow the rate."""
     link, enc = shaped
     trace = SHARED_DATA / "traces" / "Verizon-LTE-short.up"
-    if not trace.is_file():
-        pytest.skip(reason=f"{trace} is absent")
+    prerequisite(None if trace.is_file() else f"{trace} is absent")
     per_second = np.bincount(np.loadtxt(trace, dtype=np.int64) // 1000) * 1500 * 8 / 1e6
     schedule = [float(np.clip(r, 1.0, 20.0)) for r in per_second[10:60:5]]  # 10 steps, 1-20 Mbit/s
     rates, payloads = [], []

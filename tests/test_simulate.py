@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import SHARED_DATA
-from helpers import TEST_PROFILE
+from helpers import TEST_PROFILE, prerequisite
 
 from stae.simulate import Trace, simulate
 
@@ -82,8 +82,8 @@ def test_fixed_and_local_policies() -> None:
         simulate(PROFILE, trace, "local", deadline_ms=500, requests=2)
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "traces").is_dir(), reason="../shared/data/traces is absent")
 def test_simulate_command_on_a_real_trace(tmp_path: Path) -> None:
+    prerequisite(None if (SHARED_DATA / "traces").is_dir() else "../shared/data/traces is absent")
     profile = tmp_path / "profile.json"
     profile.write_text(PROFILE.model_dump_json())
     out = tmp_path / "sim.json"

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import SHARED_DATA
+from helpers import prerequisite
 from safetensors.torch import load_file, save_file
 
 from stae.camera import SemanticEncoder
@@ -55,8 +56,8 @@ def test_each_class_has_its_own_motion() -> None:
     assert clip.shape == (32, 64, 64, 3) and clip.dtype == np.uint8
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "hmdb51_splits").is_dir(), reason="../shared/data/hmdb51_splits is absent")
 def test_hmdb51_official_splits(tmp_path: Path) -> None:
+    prerequisite(None if (SHARED_DATA / "hmdb51_splits").is_dir() else "../shared/data/hmdb51_splits is absent")
     splits = SHARED_DATA / "hmdb51_splits"
     train_set = hmdb51(tmp_path, splits, split=1, subset="train")
     test_set = hmdb51(tmp_path, splits, split=1, subset="test")
@@ -206,7 +207,6 @@ def test_distributed_training_with_torchrun(synth: Path, tmp_path: Path) -> None
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "tiny-synth"
 
 
-@pytest.mark.skipif(not (SHIPPED / "model.safetensors").is_file(), reason="models/tiny-synth is not in this checkout")
 def test_shipped_checkpoint_recognizes_fresh_synthetic_actions(tmp_path: Path) -> None:
     """The committed model, through the deployed encoder and decoder, on clips it has never seen (a new seed),
     written as mp4 and read back as a camera would."""

@@ -182,4 +182,6 @@ def test_huge_frames_cost_what_is_kept_not_what_is_decoded(tmp_path: Path) -> No
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     peak_mb = int(done.stdout.split()[-1]) / 1024
-    assert peak_mb < 1200, f"peak RSS {peak_mb:.0f} MB"  # torch alone is ~300 MB; 16 full RGB frames were 800 MB
+    # issue 12's bound for the encoder is 1.5 GB whatever the upload; measured 680 MB alone on the 2-core machine,
+    # up to 1.2 GB with a second test suite running beside it (FFmpeg's frame threads hold full-size frames)
+    assert peak_mb < 1450, f"peak RSS {peak_mb:.0f} MB"
