@@ -68,7 +68,7 @@ tiny-synth: $(STAMP)
 		--h264-clips 0 --json $(WORK)/eval-small-beta.json --markdown $(WORK)/eval-small-beta.md
 	mkdir -p $(STOCK)
 	cp $(WORK)/run/last/* $(WORK)/eval*.json $(WORK)/eval*.md $(WORK)/plots/*.png $(STOCK)/
-	$(VENV)/bin/stae profile --checkpoint $(STOCK) --json-out $(STOCK)/profile.json
+	$(VENV)/bin/stae profile --checkpoint $(STOCK) --clip $(CLIP) --json-out $(STOCK)/profile.json
 
 # Wire v2 (issue 11): fine-tune the Algorithm-1 model on H.264 output of its coded settings, and the plain
 # H.264 baseline's ViT likewise (the strong baseline); re-evaluate the lossless grid with the new ViT; measure
@@ -91,7 +91,7 @@ tiny-synth-codec: $(STAMP)
 	mkdir -p $(TINY) models/tiny-synth-h264
 	cp $(WORK)/codec/* $(WORK)/out/* $(TINY)/
 	cp $(WORK)/h264/* models/tiny-synth-h264/
-	$(VENV)/bin/stae profile --checkpoint $(TINY) --json-out $(TINY)/profile.json
+	$(VENV)/bin/stae profile --checkpoint $(TINY) --clip $(CLIP) --json-out $(TINY)/profile.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

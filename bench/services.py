@@ -33,7 +33,7 @@ from _results import write_results
 from stae.camera import SemanticEncoder
 from stae.control.controller import Controller
 from stae.control.store import ControllerStore
-from stae.demo import DEFAULT_CLIP, ServiceProcess, redis_answers
+from stae.demo import ServiceProcess, redis_answers
 from stae.models import STAE, build_config
 from stae.pipeline import SemanticDecoder
 from stae.profiling import build_profile, measure_server
@@ -230,7 +230,9 @@ def _markdown(doc: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--clip", type=Path, default=DEFAULT_CLIP)
+    p.add_argument(
+        "--clip", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/clips/arm_wrestling_k400.mp4"
+    )
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--seconds", type=float, default=10.0, help="duration of each throughput run")
     p.add_argument("--json", type=Path)

@@ -22,7 +22,6 @@ from typing import Any
 import httpx
 from numpy.random import default_rng as random_gen
 
-DEFAULT_CLIP = Path(__file__).resolve().parents[3] / "shared" / "data" / "clips" / "arm_wrestling_k400.mp4"
 # The checkpoint trained by the repository's own commands on its synthetic dataset (README, Training).
 SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "tiny-synth"
 

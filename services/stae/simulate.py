@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from stae.control.controller import Controller
 from stae.control.estimator import EstimatorConfig
-from stae.control.policy import Decision, LocalOption, choose
+from stae.control.policy import Decision, LocalOption, choose, most_accurate, offload_options
 from stae.control.profile import Profile, ProfileEntry
 from stae.control.store import ControllerStore
 from stae.wire import EntropyCoder
@@ -159,34 +159,20 @@ class _Link:
 
 
 def _oracle(profile: Profile, link: _Link, start: float, deadline_at: float) -> Decision:
-    """Eq. 5 with the true completion time of every option on the coming link."""
+    """Eq. 5 (the policy's own argmax) with the true completion time of every option on the coming link."""
     options = []
-    for e in profile.entries:
-        coders: tuple[EntropyCoder, ...] = ("brotli", "none") if e.encoding == "lossless" else ("none",)
-        for coder in coders:
-            d = Decision(
-                "offload",
-                e.alpha,
-                e.beta,
-                coder,
-                e.accuracy,
-                0.0,
-                e.payload_bytes(coder),
-                True,
-                "oracle",
-                e.max_bytes,
-                e.scale,
-            )
-            done, _, _ = link.run(d, start, commit=False)
-            options.append((d, done))
+    for d, _ in offload_options(list(profile.entries)):
+        done, _, _ = link.run(d, start, commit=False)
+        options.append(replace(d, predicted_ms=done - start, feasible=done <= deadline_at, reason="oracle"))
     if link.local_ms is not None:
-        entry = profile.entry(max(a.alpha for a in profile.entries), 1.0)
-        local = Decision("local", 16, 1.0, "none", entry.accuracy if entry else 0.0, 0.0, 0.0, True, "oracle")
-        options.append((local, start + link.local_ms))
-    feasible = [(d, t) for d, t in options if t <= deadline_at]
-    if feasible:
-        return max(feasible, key=lambda dt: (dt[0].accuracy, -dt[1]))[0]
-    return min(options, key=lambda dt: dt[1])[0]
+        alpha = max(a.alpha for a in profile.entries)  # the local model sees every frame
+        entry = profile.entry(alpha, 1.0)
+        accuracy, local_done = (entry.accuracy if entry else 0.0), start + link.local_ms
+        options.append(
+            Decision("local", alpha, 1.0, "none", accuracy, link.local_ms, 0.0, local_done <= deadline_at, "oracle")
+        )
+    best = most_accurate(options)
+    return best if best is not None else min(options, key=lambda o: o.predicted_ms)
 
 
 async def _simulate(

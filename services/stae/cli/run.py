@@ -121,16 +121,14 @@ def _simulation_table(rows: list[dict[str, Any]]) -> str:
 
 
 def add(sub: Any) -> None:
-    from stae.demo import DEFAULT_CLIP
-
     demo = sub.add_parser("demo", help="run decoder + encoder locally and recognize a real clip through them")
-    demo.add_argument("--clip", default=str(DEFAULT_CLIP))
+    demo.add_argument("--clip", required=True, help="a real video file (make demo passes one from ../shared)")
     demo.add_argument("--checkpoint", help="checkpoint for both services (default: random tiny model)")
     demo.add_argument("--deadline-ms", type=float, default=500.0)
     demo.set_defaults(func=cmd_demo)
 
     prof = sub.add_parser("profile", help="measure the controller's profile table (stage times, bytes, accuracy)")
-    prof.add_argument("--clip", default=str(DEFAULT_CLIP), help="clip the camera side is measured on")
+    prof.add_argument("--clip", required=True, help="clip the camera side is measured on")
     prof.add_argument(
         "--server",
         choices=["measured", "paper"],

@@ -17,6 +17,7 @@ from typing import Literal
 
 from stae import wire
 from stae.control.profile import Profile, ProfileEntry
+from stae.errors import BudgetError
 
 Mode = Literal["offload", "local"]
 
@@ -57,6 +58,37 @@ def predict_ms(
     return entry.compute_ms(entropy) + transfer + overhead_ms
 
 
+def offload_options(entries: list[ProfileEntry]) -> list[tuple[Decision, ProfileEntry]]:
+    """Every way to offload: each entry with and without brotli (a coded H.264 entry has no separate entropy
+    coder: one option, labelled "none"); times and feasibility still to be filled in."""
+    return [
+        (
+            Decision(
+                "offload",
+                e.alpha,
+                e.beta,
+                coder,
+                e.accuracy,
+                0.0,
+                e.payload_bytes(coder),
+                False,
+                "",
+                e.max_bytes,
+                e.scale,
+            ),
+            e,
+        )
+        for e in entries
+        for coder in (("brotli", "none") if e.encoding == "lossless" else ("none",))
+    ]
+
+
+def most_accurate(options: list[Decision]) -> Decision | None:
+    """Eq. 5's argmax: the most accurate feasible option (ties: the fastest); None when none is feasible."""
+    feasible = [o for o in options if o.feasible]
+    return max(feasible, key=lambda o: (o.accuracy, -o.predicted_ms)) if feasible else None
+
+
 def choose(
     profile: Profile,
     bandwidth_bps: float,
@@ -76,31 +108,14 @@ def choose(
     if fixed is not None:
         entries = [e for e in entries if e.entry_is(fixed[0], fixed[1])]
         if not entries:
-            raise ValueError(f"budget alpha={fixed[0]}, beta={fixed[1]} is not in the profile")
+            raise BudgetError(f"budget alpha={fixed[0]}, beta={fixed[1]} is not in the profile")
     options = []
-    for e in entries:
-        # A coded (H.264) entry has no separate entropy coder: one option, labelled "none".
-        for coder in ("brotli", "none") if e.encoding == "lossless" else ("none",):
-            t = predict_ms(e, coder, bandwidth_bps, overhead_ms, backlog_bytes)
-            options.append(
-                Decision(
-                    "offload",
-                    e.alpha,
-                    e.beta,
-                    coder,
-                    e.accuracy,
-                    t,
-                    e.payload_bytes(coder),
-                    t <= deadline_ms,
-                    "",
-                    e.max_bytes,
-                    e.scale,
-                )
-            )
+    for d, e in offload_options(entries):
+        t = predict_ms(e, d.entropy, bandwidth_bps, overhead_ms, backlog_bytes)
+        options.append(replace(d, predicted_ms=t, feasible=t <= deadline_ms))
     bw = f"{bandwidth_bps / 1e6:.2f} Mbit/s"
-    feasible = [o for o in options if o.feasible]
-    if feasible:
-        best = max(feasible, key=lambda o: (o.accuracy, -o.predicted_ms))
+    best = most_accurate(options)
+    if best is not None:
         why = "fixed by the request" if fixed else "most accurate budget that meets the deadline (eq. 5)"
         return replace(
             best, reason=f"{why}: {best.predicted_ms:.1f} ms predicted at {bw}, deadline {deadline_ms:.0f} ms"
