@@ -64,8 +64,9 @@ def encoder(decoder: Service, redis_server: RedisServer) -> Iterator[Service]:
         yield svc
 
 
-# The two tiers (README, "Tests"): these modules start real processes; everything else runs in process.
-E2E = {"test_services", "test_clients", "test_reliability", "test_shaped_link", "test_deploy"}
+# The two tiers (README, "Development"): these modules start real processes (services, Redis, the CLI);
+# everything else runs in process.
+E2E = {"test_services", "test_clients", "test_reliability", "test_shaped_link", "test_deploy", "test_cli"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
