@@ -18,10 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import torch
 from _results import write_results
@@ -30,21 +29,12 @@ from stae.camera import SemanticEncoder
 from stae.checkpoint import read_checkpoint
 from stae.models import STAE, build_config, save_checkpoint
 from stae.models.camera import export_onnx
+from stae.profiling import median_ms
 from stae.video import read_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = ROOT.parent / "shared" / "data" / "clips"
 BUDGETS = ((4, 0.5), (8, 0.7), (16, 0.4))
-
-
-def _median_ms(fn: Callable[[], Any], reps: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 def _startup_ms(checkpoint: Path, runtime: str) -> float:
@@ -74,8 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for clip in clips:
                 frames = read_clip(clip, c.num_frames, c.img_size)
                 for alpha, beta in BUDGETS:
-                    o = _median_ms(partial(onnx.encode, frames, alpha, beta), args.reps)
-                    t = _median_ms(partial(torch_.encode, frames, alpha, beta), args.reps)
+                    o = median_ms(partial(onnx.encode, frames, alpha, beta), args.reps)
+                    t = median_ms(partial(torch_.encode, frames, alpha, beta), args.reps)
                     same = onnx.encode(frames, alpha, beta).payload == torch_.encode(frames, alpha, beta).payload
                     rows.append(
                         {"model": name, "clip": clip.name, "alpha": alpha, "beta": beta, "onnx_ms": o, "torch_ms": t}

@@ -7,13 +7,15 @@ service answers with :class:`InferResponse`, so the schema is defined once.
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from stae.control.profile import ServerTimes
 from stae.errors import EdgeError, NotReadyError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Label(BaseModel):
@@ -74,10 +76,7 @@ class EdgeClient:
             raise NotReadyError(f"decoder busy: {resp.text[:200]}", float(retry) if retry.isdigit() else 1.0)
         if resp.status_code != 200:
             raise EdgeError(f"decoder answered {resp.status_code}: {resp.text[:300]}")
-        try:
-            return InferResponse.model_validate_json(resp.content)
-        except ValidationError as exc:
-            raise EdgeError(f"the decoder's answer does not match its schema: {exc}") from None
+        return _parse(InferResponse, resp, "answer")
 
     async def server_times(self) -> ServerTimes:
         """The decoder's own stage times (``GET /v1/profile``), for the controller's profile."""
@@ -87,13 +86,17 @@ class EdgeClient:
             raise NotReadyError(f"decoder unavailable ({type(exc).__name__})") from None
         if resp.status_code != 200:
             raise NotReadyError(f"decoder profile: {resp.status_code} {resp.text[:200]}")
-        try:
-            return ServerTimes.model_validate_json(resp.content)
-        except ValidationError as exc:
-            raise EdgeError(f"the decoder's profile does not match its schema: {exc}") from None
+        return _parse(ServerTimes, resp, "profile")
 
     async def ready(self) -> bool:
         try:
             return (await self.http.get("/v2/health/ready", timeout=1.0)).status_code == 200
         except httpx.HTTPError:
             return False
+
+
+def _parse(model: type[M], resp: httpx.Response, what: str) -> M:
+    try:
+        return model.model_validate_json(resp.content)
+    except ValidationError as exc:
+        raise EdgeError(f"the decoder's {what} does not match its schema: {exc}") from None
