@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CLIP   ?= ../shared/data/clips/arm_wrestling_k400.mp4
 
-.PHONY: setup test test-fast lint typecheck unit bench bench-codec reliability demo sdk tiny-synth tiny-synth-codec clean
+.PHONY: setup test test-fast lint typecheck unit bench bench-codec bench-camera reliability demo sdk tiny-synth tiny-synth-codec clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,10 @@ bench: $(STAMP)
 # Wire v2 on the camera: FA + SA + H.264 within a byte budget against plain libx264 veryfast, real clips, 224 px
 bench-codec: $(STAMP)
 	$(PY) bench/codec_camera.py --json bench/results/codec-camera-cpu.json --markdown bench/results/codec-camera-cpu.md
+
+# FA + SA on ONNX Runtime (the camera image) against PyTorch, side by side on the real clips
+bench-camera: $(STAMP)
+	$(PY) bench/camera_runtime.py --json bench/results/camera-runtime-cpu.json --markdown bench/results/camera-runtime-cpu.md
 
 # The full reliability suite (16 cameras, 60 s, Redis and the decoder killed): writes docs/reliability.md
 reliability: $(STAMP)
