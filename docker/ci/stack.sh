@@ -20,6 +20,7 @@ PY=${PY:-$ROOT/.venv/bin/python}
 WHEELS=${STAE_TORCH_WHEELS:-/opt/wheels}   # a folder holding torch-2.13.0+cpu for the decoder image
 WHEEL_PORT=18099
 BINFMT=/proc/sys/fs/binfmt_misc
+BINFMT_NAME=""  # the binfmt_misc entry this script registered (removed at the end)
 COMPOSE_FILES=(-f docker-compose.yml -f docker-compose.cpu.yml -f docker/ci/compose.ci.yml)
 export DOCKER_HOST=unix://$SOCK DOCKER_BUILDKIT=0 COMPOSE_PROJECT_NAME=stae-ci
 export STAE_DECODER_TOKEN=ci-decoder-$RANDOM$RANDOM STAE_API_KEYS=ci-key-$RANDOM$RANDOM
@@ -27,9 +28,10 @@ T0=$(date +%s)
 stamp() { echo "[stack $(($(date +%s) - T0)) s] $*"; }
 
 # --- 1. tools -----------------------------------------------------------------------------------------------
-if ! command -v dockerd >/dev/null || ! command -v mmdebstrap >/dev/null; then
-    stamp "installing docker.io and mmdebstrap"
-    (apt-get install -y -qq docker.io mmdebstrap || (apt-get update -qq && apt-get install -y -qq docker.io mmdebstrap)) >/dev/null
+PACKAGES=(docker.io mmdebstrap arch-test)  # arch-test: mmdebstrap's check that arm64 binaries run (QEMU)
+if ! command -v dockerd >/dev/null || ! command -v mmdebstrap >/dev/null || ! command -v arch-test >/dev/null; then
+    stamp "installing ${PACKAGES[*]}"
+    (apt-get install -y -qq "${PACKAGES[@]}" || (apt-get update -qq && apt-get install -y -qq "${PACKAGES[@]}")) >/dev/null
 fi
 TOOLS=$STATE/tools
 COMPOSE=$TOOLS/docker-compose
@@ -66,7 +68,7 @@ cleanup() {
         "$COMPOSE" "${COMPOSE_FILES[@]}" down --volumes --timeout 10 >/dev/null 2>&1
     fi
     [ -n "$wheel_pid" ] && kill "$wheel_pid" 2>/dev/null
-    [ -e "$BINFMT/stae-ci-aarch64" ] && echo -1 >"$BINFMT/stae-ci-aarch64"
+    [ -n "$BINFMT_NAME" ] && [ -e "$BINFMT/$BINFMT_NAME" ] && echo -1 >"$BINFMT/$BINFMT_NAME"
     if [ -n "$dockerd_pid" ]; then
         kill "$dockerd_pid" 2>/dev/null
         for _ in $(seq 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
@@ -165,15 +167,18 @@ PYEOF
 # --- 6. the arm64 camera image, built and run under QEMU ----------------------------------------------------
 if [ "${STAE_CI_ARM64:-1}" = 1 ]; then
     # QEMU 10 (trixie's static qemu-user): bookworm's 7.2 passes the host's /proc/cpuinfo through, and ONNX
-    # Runtime's CPU detection then crashes at import. Registered under our own name (newest entry wins over a
-    # host's qemu-aarch64) and removed again at the end.
+    # Runtime's CPU detection then crashes at import. Registered with the F flag (the kernel holds the binary,
+    # so containers need no copy of it) as qemu-aarch64, which mmdebstrap looks for; where the host already has
+    # a qemu-aarch64 entry, under our own name (the newest entry wins). Removed again at the end.
     if [ ! -x "$QEMU" ]; then
         stamp "fetching qemu-user 10 from Debian trixie"
         trixie_tool qemu-user usr/bin/qemu-aarch64 "$QEMU"
     fi
     [ -e "$BINFMT/register" ] || mount -t binfmt_misc binfmt_misc "$BINFMT"
     [ -e "$BINFMT/stae-ci-aarch64" ] && echo -1 >"$BINFMT/stae-ci-aarch64"
-    printf ':stae-ci-aarch64:M::%s:%s:%s:OCF\n' \
+    BINFMT_NAME=qemu-aarch64
+    [ -e "$BINFMT/qemu-aarch64" ] && BINFMT_NAME=stae-ci-aarch64
+    printf ':%s:M::%s:%s:%s:OCF\n' "$BINFMT_NAME" \
         '\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00' \
         '\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff' "$QEMU" >"$BINFMT/register"
     base_image stae-ci/base:bookworm-arm64 python3,python3-venv,python-is-python3,ca-certificates arm64
