@@ -21,9 +21,11 @@ from pydantic import BaseModel
 from decoder_service.batching import Batcher, QueueFull
 from decoder_service.settings import DecoderSettings
 from service_common.common import model_source, octet_stream_body, operation_id, read_body, request_id, secrets_match
+from service_common.errors import install_error_handler
 from stae import wire
 from stae.control.profile import ServerTimes
 from stae.edge import InferResponse, Label
+from stae.errors import NotReadyError, STAEError
 from stae.pipeline import SemanticDecoder, resolve_device
 from stae.profiling import measure_server
 
@@ -118,6 +120,14 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
     )
 
+    def count_error(exc: STAEError, status: int) -> None:
+        kind = (
+            "queue_full" if isinstance(exc, QueueFull) else "bad_payload" if isinstance(exc, wire.PayloadError) else ""
+        )
+        metrics.requests.labels(kind or f"http_{status}").inc()
+
+    install_error_handler(app, count_error)
+
     def authorize(authorization: Annotated[str | None, Header()] = None) -> None:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not secrets_match(token, tokens):
@@ -147,19 +157,12 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
             metrics.payload_bytes.observe(len(body))
             decoder: SemanticDecoder = request.app.state.decoder
             t0 = started
-            try:
-                tensor = await asyncio.to_thread(decoder.unpack, body)
-            except wire.PayloadError as exc:
-                metrics.requests.labels("bad_payload").inc()
-                raise HTTPException(400, f"bad payload: {exc}") from None
+            tensor = await asyncio.to_thread(decoder.unpack, body)  # PayloadError: 400 (service_common.errors)
             unpack_ms = (time.perf_counter() - t0) * 1e3
             metrics.compute_seconds.labels("entropy_decode").inc(unpack_ms / 1e3)
             batcher: Batcher = request.app.state.batcher
-            try:
+            try:  # QueueFull (a NotReadyError): 503 with Retry-After
                 result = await asyncio.wait_for(batcher.submit(tensor, top_k), cfg.request_timeout_s)
-            except QueueFull as exc:
-                metrics.requests.labels("queue_full").inc()
-                raise HTTPException(503, f"decoder busy: {exc}", headers={"Retry-After": "1"}) from None
             except TimeoutError:
                 metrics.requests.labels("timeout").inc()
                 raise HTTPException(504, f"inference did not finish within {cfg.request_timeout_s} s") from None
@@ -195,7 +198,7 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
     async def server_profile(request: Request) -> ServerTimes:
         """This server's measured FR and ViT times per α and its brotli decoding speed (for the controller)."""
         if not state["ready"]:
-            raise HTTPException(503, "not ready: still loading and warming up", headers={"Retry-After": "1"})
+            raise NotReadyError("not ready: still loading and warming up", retry_after_s=1.0)
         times: ServerTimes = request.app.state.server_times
         return times
 
@@ -215,7 +218,7 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
     async def metadata(request: Request) -> ModelMetadata:
         """Labels, input geometry and supported budgets of the served model."""
         if not state["ready"]:
-            raise HTTPException(503, "not ready", headers={"Retry-After": "1"})
+            raise NotReadyError("not ready", retry_after_s=1.0)
         decoder: SemanticDecoder = request.app.state.decoder
         c = decoder.config
         return ModelMetadata(

@@ -18,13 +18,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from stae.errors import NotReadyError
 from stae.pipeline import Prediction, Received
 
 RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction]]
 
 
-class QueueFull(Exception):
+class QueueFull(NotReadyError):
     """The batching queue is at capacity: retry later."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"decoder busy: {message}", retry_after_s=1.0)
 
 
 @dataclass
