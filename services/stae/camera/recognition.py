@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -102,7 +102,7 @@ class RecognitionService:
         *,
         local: SemanticDecoder | None = None,
         trained: bool = False,
-        eval_metadata: dict[str, object] | None = None,
+        eval_metadata: dict[str, Any] | None = None,
     ) -> None:
         self.encoder, self.controller, self.edge, self.local = encoder, controller, edge, local
         self.settings = settings or RecognitionSettings()
@@ -130,8 +130,8 @@ class RecognitionService:
                 self.encoder,
                 frames,
                 server,
-                accuracy=self.eval_metadata.get("accuracy"),  # type: ignore[arg-type]
-                coded_bytes=self.eval_metadata.get("coded_bytes"),  # type: ignore[arg-type]
+                accuracy=self.eval_metadata.get("accuracy"),
+                coded_bytes=self.eval_metadata.get("coded_bytes"),
                 reps=s.profile_reps,
             )
         self.controller.profile = profile
