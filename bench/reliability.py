@@ -38,8 +38,8 @@ import numpy as np
 
 from stae import wire
 from stae.camera import SemanticEncoder
-from stae.demo import SHIPPED_CHECKPOINT, ServiceProcess, free_port
 from stae.pipeline import SemanticDecoder
+from stae.processes import SHIPPED_CHECKPOINT, ServiceProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = ROOT.parent / "shared" / "data" / "clips"

@@ -33,9 +33,9 @@ from _results import write_results
 from stae.camera import SemanticEncoder
 from stae.control.controller import Controller
 from stae.control.store import ControllerStore
-from stae.demo import ServiceProcess, redis_answers
 from stae.models import STAE, build_config
 from stae.pipeline import SemanticDecoder
+from stae.processes import ServiceProcess, redis_answers
 from stae.profiling import build_profile, measure_server
 
 COMPUTE = ("decode_video", "fa", "sa", "entropy_encode", "entropy_decode", "fr", "vit")

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from stae.control.profile import Profile, ProfileEntry
-from stae.demo import ServiceProcess, free_port
+from stae.processes import ServiceProcess, free_port
 
 # .ci/run sets STAE_CI=1: there a missing prerequisite that CI promises is a failure, never a skip.
 IN_CI = os.environ.get("STAE_CI") == "1"
