@@ -6,7 +6,8 @@
 The MLP is shared and sees all T frames' descriptors at once (CBAM's channel attention with frames as
 channels). With ``grid=1, motion=False`` each frame's descriptor is one number per pooling, exactly as in the
 paper; ``grid`` pools each frame to g x g cells per channel and ``motion`` adds the pooled |x_t - x_{t-1}|.
-At inference the α highest-weighted frames are kept in their original temporal order.
+At inference the α highest-weighted frames are kept in their original temporal order
+(``stae.camera.attention.select_frames``).
 """
 
 from __future__ import annotations
@@ -56,10 +57,3 @@ class FrameAttention(nn.Module):
         avg = torch.cat([self._describe(s, "avg") for s in streams], dim=1)
         mx = torch.cat([self._describe(s, "max") for s in streams], dim=1)
         return torch.sigmoid(self.mlp(avg) + self.mlp(mx))
-
-    @staticmethod
-    def select(weights: Tensor, alpha: int) -> Tensor:
-        """(B, T) weights -> (B, α) indices of the α highest, in increasing (temporal) order."""
-        if not 1 <= alpha <= weights.shape[1]:
-            raise ValueError(f"alpha must be in [1, {weights.shape[1]}], got {alpha}")
-        return torch.topk(weights, alpha, dim=1).indices.sort(dim=1).values

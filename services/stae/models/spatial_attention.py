@@ -5,17 +5,15 @@
 With ``depth=1, motion=False`` this is the paper's module exactly (one 3x3 conv over two maps). ``depth > 1``
 adds hidden conv layers; ``motion`` adds the same two maps of |x_t - x_{t-1}| for each kept frame t (the
 camera has the whole clip, so this costs one subtraction). At inference the β share of pixels with the highest
-weights is kept in each frame: exactly round(β·H·W) pixels per frame.
+weights is kept in each frame: exactly round(β·H·W) pixels per frame (``stae.camera.attention.select_pixels``).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
 from stae.config import SpatialAttentionConfig
-from stae.wire import kept_pixels
 
 
 def _channel_maps(x: Tensor) -> Tensor:
@@ -66,18 +64,3 @@ class SpatialAttention(nn.Module):
         # channels_last: a 1-output-channel conv over a batch is ~8x faster in this layout on CPU
         inp = torch.cat(maps, dim=1).contiguous(memory_format=torch.channels_last)
         return self.net(inp).reshape(n, h, w)
-
-    @staticmethod
-    def select(weights: Tensor, beta: float) -> Tensor:
-        """(B, α, H, W) weights -> bool mask of the same shape, round(β·H·W) pixels true in each frame."""
-        b, alpha, h, w = weights.shape
-        k = kept_pixels(beta, h, w)
-        if k == h * w:
-            return torch.ones_like(weights, dtype=torch.bool)
-        flat = weights.detach().reshape(b * alpha, h * w)
-        if flat.device.type == "cpu":  # introselect: about twice as fast as torch.topk on the camera's CPU
-            top = torch.from_numpy(np.argpartition(flat.float().numpy(), h * w - k, axis=1)[:, h * w - k :])
-        else:
-            top = torch.topk(flat, k, dim=1, sorted=False).indices
-        mask = torch.zeros(b * alpha, h * w, dtype=torch.bool, device=flat.device)
-        return mask.scatter_(1, top, True).reshape(b, alpha, h, w)
