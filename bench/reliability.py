@@ -17,6 +17,8 @@ shipped checkpoint), real clips from ../shared/data/clips, real HTTP. Three part
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -43,6 +45,7 @@ from stae.processes import SHIPPED_CHECKPOINT, ServiceProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = ROOT.parent / "shared" / "data" / "clips"
+SLOW_HEADER_S, SLOW_BODY_S = 2.0, 3.0  # the encoder's header and body timeouts during the suite
 KEY, TOKEN = "reliability-camera-key-0123456789", "reliability-decoder-token-0123456789"
 
 
@@ -175,6 +178,87 @@ def run_hostile(enc: ServiceProcess, dec: ServiceProcess, quick: bool) -> list[d
         )
         print(f"hostile: {name}: {resp.status_code} in {ms:.0f} ms", file=sys.stderr)
     return rows
+
+
+async def _slow_client(host: str, port: int, head: bytes, trickle: bytes, limit_s: float) -> dict[str, Any]:
+    """Send ``head`` at once, then ``trickle`` one byte every 0.5 s; return the server's first status line and
+    how long after the first byte it closed the connection (None: still open after ``limit_s``)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    start, answer = time.monotonic(), b""
+    try:
+        writer.write(head)
+        for byte in trickle:
+            writer.write(bytes([byte]))
+            try:
+                answer += await asyncio.wait_for(reader.read(4096), 0.5)
+                if answer or reader.at_eof():
+                    break
+            except TimeoutError:
+                pass
+            if time.monotonic() - start > limit_s:
+                return {"status": None, "closed_after_s": None}
+        while not reader.at_eof() and time.monotonic() - start < limit_s:  # the rest, up to the close
+            with contextlib.suppress(TimeoutError):
+                answer += await asyncio.wait_for(reader.read(4096), 0.5)
+        closed = reader.at_eof()
+    except OSError:
+        closed = True
+    finally:
+        writer.close()
+    line = answer.split(b"\r\n", 1)[0].decode(errors="replace")
+    return {"status": line or "closed", "closed_after_s": round(time.monotonic() - start, 2) if closed else None}
+
+
+def run_slow(enc: ServiceProcess, clients: int, header_s: float, body_s: float) -> dict[str, Any]:
+    """``clients`` connections trickling a request head and ``clients`` trickling an upload body, while a normal
+    camera request is timed: each slow one must be answered 408 and closed after its timeout."""
+    host, port = "127.0.0.1", enc.port
+    slow_head = b"POST /recognize HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"y" * 200
+    upload_head = (
+        f"POST /recognize HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nContent-Type: application/octet-stream\r\n"
+        "X-Frame-Shape: 16,64,64,3\r\nContent-Length: 196608\r\n\r\n"
+    ).encode()
+    limit = max(header_s, body_s) + 10
+
+    async def everything() -> tuple[list[dict[str, Any]], list[dict[str, Any]], float]:
+        heads = [_slow_client(host, port, b"", slow_head, limit) for _ in range(clients)]
+        bodies = [_slow_client(host, port, upload_head, b"x" * 1000, limit) for _ in range(clients)]
+        tasks = [asyncio.ensure_future(c) for c in [*heads, *bodies]]
+        await asyncio.sleep(1.0)  # all slow clients connected and trickling: now a real camera request
+        async with httpx.AsyncClient(timeout=30) as client:
+            start = time.monotonic()
+            resp = await client.post(
+                f"{enc.url}/recognize",
+                headers={"X-API-Key": KEY},
+                params={"camera_id": "slow-test"},
+                files={"file": ("c.mp4", (CLIPS / "arm_wrestling_k400.mp4").read_bytes())},
+            )
+            normal_ms = (time.monotonic() - start) * 1e3 if resp.status_code == 200 else float("nan")
+        done = await asyncio.gather(*tasks)
+        return done[:clients], done[clients:], normal_ms
+
+    heads, bodies, normal_ms = asyncio.run(everything())
+
+    def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        closed = [r["closed_after_s"] for r in rows if r["closed_after_s"] is not None]
+        return {
+            "clients": len(rows),
+            "statuses": dict(Counter(str(r["status"]) for r in rows)),
+            "still_open": len(rows) - len(closed),
+            "closed_after_s_max": max(closed, default=None),
+        }
+
+    print(
+        f"slow clients: {clients} heads, {clients} bodies; a camera request meanwhile {normal_ms:.0f} ms",
+        file=sys.stderr,
+    )
+    return {
+        "header_timeout_s": header_s,
+        "body_timeout_s": body_s,
+        "slow_heads": summary(heads),
+        "slow_bodies": summary(bodies),
+        "camera_request_meanwhile_ms": round(normal_ms, 1),
+    }
 
 
 def run_fuzz(cases: int) -> dict[str, Any]:
@@ -360,10 +444,26 @@ def markdown(doc: dict[str, Any]) -> str:
         "controller_after",
     ):
         lines.append(f"| {key} | {load[key]} |")
+    slow = doc["slow"]
     lines += [
         "",
-        "Not covered here: schemathesis against the OpenAPI documents (not installed by this project), "
-        "slow-header connections (uvicorn has no header timeout; `STAE_*_MAX_CONNECTIONS` caps them).",
+        "## Slow clients",
+        "",
+        "Connections trickling one byte every 0.5 s, against header and body timeouts of "
+        f"{slow['header_timeout_s']:g} s and {slow['body_timeout_s']:g} s (`STAE_ENCODER_HEADER_TIMEOUT_S`, "
+        "`STAE_ENCODER_BODY_TIMEOUT_S`; defaults 10 and 30 s). A camera request sent while they were all connected: "
+        f"{slow['camera_request_meanwhile_ms']:.0f} ms.",
+        "",
+        "| clients | answered | still open at the end | closed after at most (s) |",
+        "|---|---|---|---|",
+    ]
+    for name in ("slow_heads", "slow_bodies"):
+        r = slow[name]
+        what = f"{r['clients']} {name.replace('_', ' ')}"
+        lines.append(f"| {what} | {r['statuses']} | {r['still_open']} | {r['closed_after_s_max']} |")
+    lines += [
+        "",
+        "Not covered here: schemathesis against the OpenAPI documents (not installed by this project).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -401,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
             "STAE_ENCODER_REDIS_URL": redis.url,
             "STAE_ENCODER_CHECKPOINT": str(SHIPPED_CHECKPOINT),
             "STAE_ENCODER_PROFILE_REPS": "1",
+            "STAE_ENCODER_HEADER_TIMEOUT_S": str(SLOW_HEADER_S),
+            "STAE_ENCODER_BODY_TIMEOUT_S": str(SLOW_BODY_S),
         },
     )
     try:
@@ -411,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": f"{os.cpu_count()} cores",
             "date": time.strftime("%Y-%m-%d"),
             "hostile": run_hostile(enc, dec, q),
+            "slow": run_slow(enc, 20 if q else 200, SLOW_HEADER_S, SLOW_BODY_S),
             "fuzz": run_fuzz(args.fuzz),
             "load": run_load(enc, dec, redis, args),
         }

@@ -27,6 +27,11 @@ def test_quick_reliability_suite(tmp_path: Path) -> None:
         assert case["status"] == 200 if valid else 400 <= case["status"] < 500, case
         assert case["ms"] < (5000 if valid else 1000), case
         assert case["encoder_peak_rss_mb"] < 1500, case
+    slow = doc["slow"]
+    for name, timeout_s in (("slow_heads", slow["header_timeout_s"]), ("slow_bodies", slow["body_timeout_s"])):
+        assert slow[name]["still_open"] == 0 and set(slow[name]["statuses"]) == {"HTTP/1.1 408 Request Timeout"}, slow
+        assert slow[name]["closed_after_s_max"] < timeout_s + 2, slow
+    assert slow["camera_request_meanwhile_ms"] < 10_000, slow  # nan (not 200) fails too
     assert doc["fuzz"]["outcomes"].get("other", 0) == 0, doc["fuzz"]["other_examples"]
     load = doc["load"]
     assert load["lost_or_5xx_other_than_503_retry_after"] == 0, load["statuses"]

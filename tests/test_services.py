@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import av
 import httpx
@@ -260,12 +262,58 @@ def test_local_computing_when_the_link_is_too_slow(
         assert state["local_computing"] is True
 
 
+def _slow_head(host: str, port: int, prefix: bytes = b"") -> tuple[str, float]:
+    """Send ``prefix`` (whole requests), then a request head one byte every 0.2 s; return what the server
+    answered and the seconds from the head's first byte until it closed the connection."""
+    with socket.create_connection((host, port), timeout=10) as sock:
+        answer = b""
+        if prefix:
+            sock.sendall(prefix)
+            while b"\r\n\r\n" not in answer:
+                answer += sock.recv(4096)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            while len(body) < length:
+                body += sock.recv(4096)
+            answer = head + b"\r\n\r\n" + body
+        start = time.monotonic()
+        sock.settimeout(0.2)
+        for byte in b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"y" * 100:
+            try:
+                sock.send(bytes([byte]))
+                if not (more := sock.recv(4096)):
+                    break
+                answer += more
+            except TimeoutError:
+                continue
+            except OSError:  # reset by the server after its answer
+                break
+        return answer.decode(errors="replace"), time.monotonic() - start
+
+
+def test_slow_request_heads_are_cut_off(decoder: Service) -> None:
+    """A client that trickles its request line and headers is answered 408 and disconnected after the header
+    timeout, on a new connection and on a kept-alive one after a full request (issue 12, item 3); a connection
+    that sends nothing is closed too, and the service answers normal requests throughout."""
+    with Service("decoder", decoder_env(STAE_DECODER_HEADER_TIMEOUT_S="1")) as dec:
+        url = urlparse(dec.url)
+        host, port = str(url.hostname), int(url.port or 80)
+        answer, waited = _slow_head(host, port)
+        assert answer.startswith("HTTP/1.1 408") and "request headers not received in time" in answer, answer
+        assert 0.9 < waited < 3, waited
+        live = b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n"
+        answer, waited = _slow_head(host, port, prefix=live)
+        assert answer.startswith("HTTP/1.1 200") and "HTTP/1.1 408" in answer and 0.9 < waited < 3, (answer, waited)
+        with socket.create_connection((host, port), timeout=10) as sock:
+            start = time.monotonic()
+            assert sock.recv(4096).startswith(b"HTTP/1.1 408")  # nothing sent: closed all the same
+            assert time.monotonic() - start < 3
+        assert httpx.get(f"{dec.url}/v2/health/live", timeout=5).status_code == 200
+
+
 def test_a_stalled_upload_is_cut_off(redis_server: RedisServer, decoder: Service) -> None:
     """A client that sends one byte and stalls no longer holds the connection: 408 after the body timeout
     (issue 12, item 3); and closing mid-body is not an error in the log."""
-    import socket
-    from urllib.parse import urlparse
-
     env = encoder_env(decoder.url, redis_server.url, STAE_ENCODER_BODY_TIMEOUT_S="1")
     with Service("encoder", env) as enc:
         url = urlparse(enc.url)

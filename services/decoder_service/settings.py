@@ -26,6 +26,9 @@ class DecoderSettings(BaseSettings):
     request_timeout_s: float = Field(30.0, gt=0, description="a request waiting longer gets 504")
     warmup_reps: int = Field(3, ge=1, description="timed runs per budget when profiling at start-up")
     body_timeout_s: float = Field(30.0, gt=0, le=600, description="a request body must arrive within this (else 408)")
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=600, description="a request line and headers must arrive within this (else 408, closed)"
+    )
     max_connections: int = Field(256, ge=1, description="concurrent connections before new ones get 503 (uvicorn)")
 
     @field_validator("token")

@@ -67,6 +67,9 @@ class EncoderSettings(BaseSettings):
         4096, ge=0, description="H.264 rate searches remembered (camera, setting, budget): the next starts there"
     )
     body_timeout_s: float = Field(30.0, gt=0, le=600, description="a request body must arrive within this (else 408)")
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=600, description="a request line and headers must arrive within this (else 408, closed)"
+    )
     max_connections: int = Field(256, ge=1, description="concurrent connections before new ones get 503 (uvicorn)")
 
     @field_validator("api_keys")

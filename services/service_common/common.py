@@ -54,8 +54,9 @@ async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
     """The request body, refusing more than ``limit`` bytes (checked on Content-Length and while streaming) and
     a body not received in full within ``timeout_s`` (408: a slow or stalled client does not hold a worker)."""
     declared = request.headers.get("content-length")
+    close = {"Connection": "close"}  # the rest of the body is never read: the connection cannot serve another
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"body of {declared} bytes exceeds the limit of {limit} bytes")
+        raise HTTPException(413, f"body of {declared} bytes exceeds the limit of {limit} bytes", close)
     chunks: list[bytes] = []
     size = 0
     try:
@@ -63,10 +64,10 @@ async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise HTTPException(413, f"body exceeds the limit of {limit} bytes")
+                    raise HTTPException(413, f"body exceeds the limit of {limit} bytes", close)
                 chunks.append(chunk)
     except TimeoutError:
-        raise HTTPException(408, f"the request body was not received within {timeout_s:g} s") from None
+        raise HTTPException(408, f"the request body was not received within {timeout_s:g} s", close) from None
     except ClientDisconnect:
         raise HTTPException(400, "the client disconnected before sending the whole body") from None
     return b"".join(chunks)

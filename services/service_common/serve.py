@@ -10,6 +10,8 @@ from typing import Any, Literal
 import uvicorn
 from pydantic import ValidationError
 
+from service_common.protocol import with_header_timeout
+
 Service = Literal["encoder", "decoder"]
 PORTS = {"encoder": 8000, "decoder": 8001}
 
@@ -40,6 +42,7 @@ def serve(service: Service, host: str, port: int, log_level: str = "info") -> No
         port=port,
         log_level=log_level,
         timeout_graceful_shutdown=5,
+        http=with_header_timeout(settings.header_timeout_s),
         limit_concurrency=settings.max_connections,
     )
 
