@@ -10,7 +10,15 @@ import redis as redis_lib
 from helpers import TEST_PROFILE, prerequisite
 
 from stae.control.controller import Controller
-from stae.control.estimator import BandwidthState, EstimatorConfig, estimate_bps, sample_bps, update
+from stae.control.estimator import (
+    BandwidthState,
+    EstimatorConfig,
+    estimate_bps,
+    estimate_latency_ms,
+    sample_bps,
+    split_sample,
+    update,
+)
 from stae.control.policy import LocalOption, choose, predict_ms
 from stae.control.profile import PAPER_TABLE_I, ProfileEntry, paper_prior_accuracy
 from stae.control.store import ControllerStore
@@ -205,7 +213,7 @@ def test_replicas_share_samples_atomically() -> None:
         await asyncio.gather(*(s.record("cam", 125_000, 10.0) for s in stores for _ in range(10)))
         fresh = ControllerStore(REDIS_URL, prefix=prefix, timeout_s=5.0)  # a replica that saw none of them
         state = await fresh.get("cam")
-        est = await fresh.estimate("cam")
+        est, _ = await fresh.estimate("cam")
         for s in [*stores, fresh]:
             await s.close()
         return (state.samples if state else 0), est
@@ -216,24 +224,83 @@ def test_replicas_share_samples_atomically() -> None:
 
 
 def test_lua_update_equals_the_python_update() -> None:
+    """Rate and latency samples (large and small payloads, 1 s transfers) give the same state in Redis (Lua)
+    as in process (Python)."""
     _redis_or_skip()
-    samples = [3e6, 8.5e6, 1.25e6, 40e6, 7e6, 7e6, 0.5e6]
+    transfers = [375_000, 1_062_500, 2_000, 156_250, 5_000_000, 875_000, 300, 875_000, 62_500, 9_000]
 
-    async def run() -> BandwidthState | None:
+    async def run() -> tuple[BandwidthState | None, BandwidthState | None]:
         store = ControllerStore(REDIS_URL, prefix=f"stae-test-{time.time_ns()}")
-        for bps in samples:
-            await store.record("cam", int(bps / 8 / 1000), 1.0)  # 1 ms transfers: bytes * 8 / 1e-3 = bps
+        memory = ControllerStore(None)
+        for nbytes in transfers:
+            await store.record("cam", nbytes, 1000.0)
+            await memory.record("cam", nbytes, 1000.0)
         store._mirror.clear()  # read back what Redis holds, not the mirror
         state = await store.get("cam")
         await store.close()
-        return state
+        return state, await memory.get("cam")
 
-    remote = asyncio.run(run())
-    local = BandwidthState()
-    for bps in samples:
-        local = update(local, int(bps / 8 / 1000) * 8 / 1e-3, 0.0, CFG)
-    assert remote is not None
-    assert remote.recent == local.recent and remote.samples == local.samples
+    remote, local = asyncio.run(run())
+    assert remote is not None and local is not None
+    assert remote.recent == local.recent and remote.latency == local.latency and remote.samples == local.samples
+    assert len(local.latency) == 3 and len(local.recent) == 7
+
+
+def test_small_payloads_measure_latency_not_rate() -> None:
+    """Issue 12, item 9: 300-byte payloads taking 30-80 ms (CPU queueing on a loaded machine) once read as a
+    0.01 Mbit/s link. They are latency samples now: the rate stays what large payloads measured, and the
+    controller plans the small payloads' fixed cost on top."""
+    state = BandwidthState()
+    for _ in range(10):  # 100 kB in 80 ms: 10 Mbit/s
+        bps, lat = split_sample(100_000, 80.0, state, CFG, prior_bps=10e6)
+        state = update(state, bps, 0.0, CFG, lat)
+    for ms in (30.0, 80.0, 45.0, 60.0, 35.0, 75.0):
+        bps, lat = split_sample(300, ms, state, CFG, prior_bps=10e6)
+        assert bps is None and lat is not None
+        state = update(state, bps, 0.0, CFG, lat)
+    assert estimate_bps(state, CFG) == pytest.approx(10e6)
+    assert 45 < estimate_latency_ms(state, CFG) < 80  # median of the last five
+    # A large payload is now timed net of that latency: 100 kB in 80 + 60 ms is still 10 Mbit/s.
+    bps, lat = split_sample(100_000, 80.0 + estimate_latency_ms(state, CFG), state, CFG, prior_bps=10e6)
+    assert lat is None and bps == pytest.approx(10e6)
+    # One that took no more than the latency only bounds the rate from below (half its time on the wire).
+    bps, _ = split_sample(100_000, 50.0, state, CFG, prior_bps=10e6)
+    assert bps == pytest.approx(100_000 * 8 / 0.025)
+
+
+def test_a_truly_slow_link_still_reads_slow_from_small_payloads() -> None:
+    """Small payloads on a 0.5 Mbit/s link, before any rate sample: their whole time is latency (planned on
+    top of every transfer), so the controller does not mistake the link for a fast one."""
+    store = ControllerStore(None)
+    controller = Controller(store, TEST_PROFILE, prior_bps=10e6)
+
+    async def run() -> tuple[float | None, float, float]:
+        for _ in range(5):
+            await controller.observe("cam", 10_000, 160.0 + 5.0)  # 10 kB at 0.5 Mbit/s + 5 ms propagation
+        bps, latency = await store.estimate("cam")
+        choice = await controller.decide("cam", 1000.0)
+        return bps, latency, choice.decision.predicted_ms
+
+    bps, latency, predicted = asyncio.run(run())
+    assert bps is None and latency == pytest.approx(165.0 - 8.0, abs=0.5)  # what 10 kB take at the prior rate
+    assert predicted > latency
+
+
+def test_small_payloads_faster_than_the_estimate_raise_it() -> None:
+    """A link that recovered while the controller sent only small payloads: one that beats the current rate
+    estimate is a rate sample (a lower bound), so the estimate climbs instead of staying stuck."""
+    state = BandwidthState()
+    for _ in range(10):
+        state = update(state, 0.5e6, 0.0, CFG)
+    bps, lat = split_sample(3_000, 6.0, state, CFG, prior_bps=10e6)  # 3 kB in 6 ms: 4 Mbit/s at least
+    assert lat is None and bps == pytest.approx(4e6)
+    state = update(state, bps, 0.0, CFG, lat)
+    after = estimate_bps(state, CFG)
+    assert after is not None and after > 0.5e6 * 0.5  # one surprise tempers it (robust); more samples lift it
+    for _ in range(10):
+        bps, lat = split_sample(3_000, 6.0, state, CFG, prior_bps=10e6)
+        state = update(state, bps, 0.0, CFG, lat)
+    assert estimate_bps(state, CFG) == pytest.approx(4e6)
 
 
 def test_per_camera_state_is_bounded_and_expires() -> None:
@@ -299,7 +366,7 @@ def test_unreachable_redis_fails_fast_and_keeps_learning() -> None:
             await store.estimate("cam")
         elapsed = time.perf_counter() - start
         up = store.status().redis_up
-        est = await store.estimate("cam")
+        est, _ = await store.estimate("cam")
         await store.close()
         return elapsed, est, up
 

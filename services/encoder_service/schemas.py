@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from stae.control.estimator import estimate_bps
+from stae.control.estimator import estimate_bps, estimate_latency_ms
 
 if TYPE_CHECKING:
     from stae.camera.recognition import Recognition, RecognitionService
@@ -70,6 +70,7 @@ class DecisionInfo(BaseModel):
     reason: str
     bandwidth_bps: float
     bandwidth_source: Literal["measured", "prior"]
+    latency_ms: float = Field(0.0, description="the camera's measured fixed cost per transfer, planned on top")
     deadline_ms: float
     predicted_ms: float
     predicted_accuracy: float
@@ -101,6 +102,7 @@ class CameraState(BaseModel):
     camera_id: str
     bandwidth_bps: float | None
     last_sample_bps: float | None
+    latency_ms: float = Field(0.0, description="median of the last latency samples (transfers of small payloads)")
     samples: int
     updated_at: float | None
 
@@ -140,6 +142,7 @@ def recognize_response(
             reason=d.reason,
             bandwidth_bps=rec.choice.bandwidth_bps,
             bandwidth_source=rec.choice.bandwidth_source,
+            latency_ms=round(rec.choice.latency_ms, 3),
             deadline_ms=rec.deadline_ms,
             predicted_ms=round(d.predicted_ms + rec.timings_ms["decode_video"], 3),
             predicted_accuracy=d.accuracy,
@@ -166,6 +169,7 @@ async def controller_state(controller: Controller) -> ControllerState:
             camera_id=cam,
             bandwidth_bps=estimate_bps(st, store.estimator),
             last_sample_bps=st.last_bps if st else None,
+            latency_ms=estimate_latency_ms(st, store.estimator),
             samples=st.samples if st else 0,
             updated_at=st.updated_at if st else None,
         )

@@ -1,13 +1,16 @@
 """The camera's client of the edge server (decoder service), and the JSON both sides agree on.
 
-``EdgeClient.infer`` posts a wire payload to ``POST /v1/infer`` and returns the typed answer; an unreachable or
-busy server raises :class:`NotReadyError` (retry later), any other failure :class:`EdgeError`. The decoder
-service answers with :class:`InferResponse`, so the schema is defined once.
+``EdgeClient.infer`` posts a wire payload to ``POST /v1/infer`` and returns the typed answer with the exchange's
+time on the socket; an unreachable or busy server raises :class:`NotReadyError` (retry later), any other
+failure :class:`EdgeError`. The decoder service answers with :class:`InferResponse`, so the schema is defined
+once.
 """
 
 from __future__ import annotations
 
-from typing import Self, TypeVar
+import time
+from dataclasses import dataclass
+from typing import Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -42,6 +45,14 @@ class InferResponse(BaseModel):
             raise EdgeError(f"the decoder's answer has no {stage!r} timing: {sorted(self.timings_ms)}") from None
 
 
+@dataclass(frozen=True)
+class Offloaded:
+    answer: InferResponse
+    exchange_ms: float  # from writing the request head to the response head read back (httpcore's trace events):
+    # no wait for a pooled connection and no reading or parsing of the answer, which under CPU load are the
+    # camera's own queueing, not the link's
+
+
 class EdgeClient:
     """HTTP client of one decoder service: bearer token, connect and read timeouts on every call."""
 
@@ -61,13 +72,20 @@ class EdgeClient:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def infer(self, payload: bytes, top_k: int, request_id: str) -> InferResponse:
+    async def infer(self, payload: bytes, top_k: int, request_id: str) -> Offloaded:
+        marks: dict[str, float] = {}
+
+        async def trace(event: str, info: Any) -> None:
+            marks.setdefault(event, time.perf_counter())
+
+        start = time.perf_counter()
         try:
             resp = await self.http.post(
                 "/v1/infer",
                 content=payload,
                 params={"top_k": top_k},
                 headers={"Content-Type": "application/octet-stream", "X-Request-Id": request_id},
+                extensions={"trace": trace},
             )
         except httpx.TransportError as exc:
             raise NotReadyError(f"decoder unavailable ({type(exc).__name__}); retry later") from None
@@ -76,7 +94,9 @@ class EdgeClient:
             raise NotReadyError(f"decoder busy: {resp.text[:200]}", float(retry) if retry.isdigit() else 1.0)
         if resp.status_code != 200:
             raise EdgeError(f"decoder answered {resp.status_code}: {resp.text[:300]}")
-        return _parse(InferResponse, resp, "answer")
+        end = marks.get("http11.receive_response_headers.complete", time.perf_counter())
+        exchange_ms = (end - marks.get("http11.send_request_headers.started", start)) * 1e3
+        return Offloaded(_parse(InferResponse, resp, "answer"), exchange_ms)
 
     async def server_times(self) -> ServerTimes:
         """The decoder's own stage times (``GET /v1/profile``), for the controller's profile."""

@@ -193,7 +193,10 @@ async def _simulate(
         local = LocalOption(full.accuracy if full else 0.0, local_ms)
     controller = None
     if policy in ("controller", "last-sample", "meter"):
-        est = EstimatorConfig(window=1, robust=False) if policy == "last-sample" else EstimatorConfig()
+        est = {  # the meter's samples are the link's capacity itself, whatever their size: all rate samples
+            "last-sample": EstimatorConfig(window=1, robust=False),
+            "meter": EstimatorConfig(min_rate_bytes=1),
+        }.get(policy, EstimatorConfig())
         controller = Controller(
             ControllerStore(None, est), profile, prior_bps=prior_bps, overhead_ms=overhead_ms, local=local
         )

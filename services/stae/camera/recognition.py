@@ -210,11 +210,10 @@ class RecognitionService:
             timings.update({"transfer": 0.0, "queue": 0.0, **pred.timings_ms})
             labels, trained = list(zip(pred.labels, pred.scores, strict=True)), self.trained
         else:
-            sent = time.perf_counter()
             async with self.controller.sending(camera_id, len(result.payload)):
-                answer = await self.edge.infer(result.payload, top_k, request_id)
-            round_trip = (time.perf_counter() - sent) * 1e3
-            timings["transfer"] = max(0.0, round_trip - answer.stage_ms("server_total"))
+                offloaded = await self.edge.infer(result.payload, top_k, request_id)
+            answer = offloaded.answer
+            timings["transfer"] = max(0.0, offloaded.exchange_ms - answer.stage_ms("server_total"))
             for stage in ("queue", "entropy_decode", "fr", "vit"):
                 timings[stage] = answer.stage_ms(stage)
             labels, trained = [(t.label, t.score) for t in answer.top], answer.trained

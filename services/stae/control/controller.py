@@ -22,6 +22,7 @@ class Choice:
     decision: Decision
     bandwidth_bps: float
     bandwidth_source: Literal["measured", "prior"]
+    latency_ms: float = 0.0  # the camera's measured fixed cost per transfer, planned on top of the bits' time
 
 
 class Controller:
@@ -57,9 +58,9 @@ class Controller:
             backlog_bytes = self._backlog.get(camera, 0)
         if self.profile is None:
             raise NotReadyError("the controller has no profile yet (is the decoder reachable?)")
-        measured = await self.store.estimate(camera)
+        measured, latency_ms = await self.store.estimate(camera)
         bps = measured if measured is not None else self.prior_bps
-        profile, over = self.profile, self.overhead_ms
+        profile, over = self.profile, self.overhead_ms + latency_ms
         decision = choose(
             profile, bps, deadline_ms, overhead_ms=over, local=self.local, fixed=fixed, backlog_bytes=backlog_bytes
         )
@@ -72,7 +73,7 @@ class Controller:
             self._local_streak[camera] = streak
         else:
             self._local_streak.pop(camera, None)
-        return Choice(decision, bps, "measured" if measured is not None else "prior")
+        return Choice(decision, bps, "measured" if measured is not None else "prior", latency_ms)
 
     @asynccontextmanager
     async def sending(self, camera: str, payload_bytes: int) -> AsyncIterator[None]:
@@ -86,4 +87,4 @@ class Controller:
                 del self._backlog[camera]
 
     async def observe(self, camera: str, payload_bytes: int, transfer_ms: float) -> None:
-        await self.store.record(camera, payload_bytes, transfer_ms)
+        await self.store.record(camera, payload_bytes, transfer_ms, self.prior_bps)

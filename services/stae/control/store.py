@@ -26,37 +26,50 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from stae.control.estimator import BandwidthState, EstimatorConfig, estimate_bps, sample_bps, update
+from stae.control.estimator import (
+    BandwidthState,
+    EstimatorConfig,
+    estimate_bps,
+    estimate_latency_ms,
+    split_sample,
+    update,
+)
 from stae.control.profile import Profile
 
 log = logging.getLogger(__name__)
 
-_FIELDS = ("samples", "recent", "updated_at")
+_FIELDS = ("samples", "recent", "updated_at", "latency")
 
-# estimator.update, atomically in Redis. ARGV: bps, now, samples to keep, ttl, camera, then the caller's own
-# state (updated_at, samples, recent), used as the base when it is newer than Redis's (samples taken in process
-# while Redis was away are carried over, not lost).
+# estimator.update, atomically in Redis. ARGV: rate sample ('' for none), latency sample ('' for none), now,
+# rate samples to keep, latency samples to keep, ttl, camera, then the caller's own state (updated_at, samples,
+# recent, latency), used as the base when it is newer than Redis's (samples taken in process while Redis was
+# away are carried over, not lost).
 _UPDATE_LUA = """
-local bps, now, keep, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local cur = redis.call('HMGET', KEYS[1], 'samples', 'recent', 'updated_at')
-local n, recent, at = tonumber(cur[1]) or 0, cur[2] or '', tonumber(cur[3]) or 0
-if tonumber(ARGV[6]) > at then
-  n, recent = tonumber(ARGV[7]), ARGV[8]
+local now, keep, keep_lat, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local cur = redis.call('HMGET', KEYS[1], 'samples', 'recent', 'updated_at', 'latency')
+local n, recent, at, latency = tonumber(cur[1]) or 0, cur[2] or '', tonumber(cur[3]) or 0, cur[4] or ''
+if tonumber(ARGV[8]) > at then
+  n, recent, latency = tonumber(ARGV[9]), ARGV[10], ARGV[11]
 end
 local function f(x) return string.format('%.17g', x) end
-n = n + 1
-local items = {f(bps)}
-for v in string.gmatch(recent, '[^,]+') do
-  if #items >= keep then break end
-  items[#items + 1] = v
+local function push(sample, list, limit)
+  if sample == '' then return list end
+  local items = {f(tonumber(sample))}
+  for v in string.gmatch(list, '[^,]+') do
+    if #items >= limit then break end
+    items[#items + 1] = v
+  end
+  return table.concat(items, ',')
 end
-recent = table.concat(items, ',')
-redis.call('HSET', KEYS[1], 'samples', n, 'recent', recent, 'updated_at', f(now))
+n = n + 1
+recent = push(ARGV[1], recent, keep)
+latency = push(ARGV[2], latency, keep_lat)
+redis.call('HSET', KEYS[1], 'samples', n, 'recent', recent, 'updated_at', f(now), 'latency', latency)
 redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('ZADD', KEYS[2], now, ARGV[5])
+redis.call('ZADD', KEYS[2], now, ARGV[7])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. f(now - ttl))
 redis.call('EXPIRE', KEYS[2], ttl)
-return {tostring(n), recent, f(now), redis.call('EXISTS', KEYS[3])}
+return {tostring(n), recent, f(now), latency, redis.call('EXISTS', KEYS[3])}
 """
 
 
@@ -74,6 +87,7 @@ def _state(raw: Mapping[bytes | str, bytes | str]) -> BandwidthState:
         samples=int(float(fields.get("samples", 0))),
         recent=tuple(float(v) for v in fields.get("recent", "").split(",") if v),
         updated_at=float(fields.get("updated_at", 0.0)),
+        latency=tuple(float(v) for v in fields.get("latency", "").split(",") if v),
     )
 
 
@@ -161,37 +175,46 @@ class ControllerStore:
                 self._failed(exc)
         return self._mirror.get(camera)
 
-    async def estimate(self, camera: str) -> float | None:
-        return estimate_bps(await self.get(camera), self.estimator)
+    async def estimate(self, camera: str) -> tuple[float | None, float]:
+        """(rate in bit/s, None before the first rate sample; latency in ms) to plan ``camera``'s next transfer."""
+        state = await self.get(camera)
+        return estimate_bps(state, self.estimator), estimate_latency_ms(state, self.estimator)
 
-    async def record(self, camera: str, payload_bytes: int, transfer_ms: float) -> BandwidthState | None:
-        """Fold one transfer into the camera's state; None when the sample carries no information."""
-        bps = sample_bps(payload_bytes, transfer_ms, self.estimator)
-        if bps is None:
+    async def record(
+        self, camera: str, payload_bytes: int, transfer_ms: float, prior_bps: float = 10e6
+    ) -> BandwidthState | None:
+        """Fold one transfer into the camera's state (``estimator.split_sample``; ``prior_bps``: the rate assumed
+        before the camera's first rate sample); None when the sample carries no information."""
+        bps, latency_ms = split_sample(payload_bytes, transfer_ms, self._mirror.get(camera), self.estimator, prior_bps)
+        if bps is None and latency_ms is None:
             return None
         now = time.time()
         redis = self._available()
         if redis is not None:
             try:
-                state = await self._record_redis(redis, camera, bps, now)
+                state = await self._record_redis(redis, camera, bps, latency_ms, now)
                 self._recovered()
                 self._remember(camera, state)
                 return state
             except (RedisError, OSError) as exc:
                 self._failed(exc)
-        state = update(self._mirror.get(camera) or BandwidthState(), bps, now, self.estimator)
+        state = update(self._mirror.get(camera) or BandwidthState(), bps, now, self.estimator, latency_ms)
         self._remember(camera, state)
         return state
 
-    async def _record_redis(self, redis: Redis, camera: str, bps: float, now: float) -> BandwidthState:
+    async def _record_redis(
+        self, redis: Redis, camera: str, bps: float | None, latency_ms: float | None, now: float
+    ) -> BandwidthState:
         base = self._mirror.get(camera) or BandwidthState()
-        args: list[str | float | int] = [bps, now, self.estimator.keep, self.ttl_s, camera]
-        args += [base.updated_at, base.samples, _csv(base.recent)]
+        est = self.estimator
+        args: list[str | float | int] = ["" if bps is None else bps, "" if latency_ms is None else latency_ms]
+        args += [now, est.keep, est.window, self.ttl_s, camera]
+        args += [base.updated_at, base.samples, _csv(base.recent), _csv(base.latency)]
         keys = [self._key(camera), f"{self.prefix}:cameras-seen", self._profile_key()]
         out = await self._update_script(keys=keys, args=args, client=redis)
-        if not int(out[3]) and self._profile is not None:  # Redis lost its data (a restart): publish again
+        if not int(out[4]) and self._profile is not None:  # Redis lost its data (a restart): publish again
             await self._republish(redis)
-        return _state(dict(zip(_FIELDS, out[:3], strict=True)))
+        return _state(dict(zip(_FIELDS, out[:4], strict=True)))
 
     def _profile_key(self) -> str:
         return f"{self.prefix}:profile:{self._profile.model if self._profile else '-'}"
@@ -204,9 +227,8 @@ class ControllerStore:
             pipe.set(self._profile_key(), self._profile.model_dump_json())
             for camera, st in self._mirror.items():
                 key = self._key(camera)
-                pipe.hset(
-                    key, mapping={"samples": st.samples, "recent": _csv(st.recent), "updated_at": repr(st.updated_at)}
-                )
+                recent, latency, at = _csv(st.recent), _csv(st.latency), repr(st.updated_at)
+                pipe.hset(key, mapping={"samples": st.samples, "recent": recent, "updated_at": at, "latency": latency})
                 pipe.expire(key, self.ttl_s)
                 pipe.zadd(f"{self.prefix}:cameras-seen", {camera: st.updated_at})
             await pipe.execute()

@@ -8,6 +8,7 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..types import UNSET, Unset
 from typing import cast
 
 
@@ -28,6 +29,7 @@ class CameraState:
             last_sample_bps (float | None):
             samples (int):
             updated_at (float | None):
+            latency_ms (float | Unset): median of the last latency samples (transfers of small payloads) Default: 0.0.
      """
 
     bandwidth_bps: float | None
@@ -35,6 +37,7 @@ class CameraState:
     last_sample_bps: float | None
     samples: int
     updated_at: float | None
+    latency_ms: float | Unset = 0.0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -55,6 +58,8 @@ class CameraState:
         updated_at: float | None
         updated_at = self.updated_at
 
+        latency_ms = self.latency_ms
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -65,6 +70,8 @@ class CameraState:
             "samples": samples,
             "updated_at": updated_at,
         })
+        if latency_ms is not UNSET:
+            field_dict["latency_ms"] = latency_ms
 
         return field_dict
 
@@ -101,12 +108,15 @@ class CameraState:
         updated_at = _parse_updated_at(d.pop("updated_at"))
 
 
+        latency_ms = d.pop("latency_ms", UNSET)
+
         camera_state = cls(
             bandwidth_bps=bandwidth_bps,
             camera_id=camera_id,
             last_sample_bps=last_sample_bps,
             samples=samples,
             updated_at=updated_at,
+            latency_ms=latency_ms,
         )
 
 

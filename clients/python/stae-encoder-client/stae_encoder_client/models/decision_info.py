@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 
 from ..models.decision_info_bandwidth_source import DecisionInfoBandwidthSource
 from ..models.decision_info_mode import DecisionInfoMode
+from ..types import UNSET, Unset
 
 
 
@@ -32,6 +33,7 @@ class DecisionInfo:
             predicted_accuracy (float):
             predicted_ms (float):
             reason (str):
+            latency_ms (float | Unset): the camera's measured fixed cost per transfer, planned on top Default: 0.0.
      """
 
     accuracy_source: str
@@ -42,6 +44,7 @@ class DecisionInfo:
     predicted_accuracy: float
     predicted_ms: float
     reason: str
+    latency_ms: float | Unset = 0.0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -65,6 +68,8 @@ class DecisionInfo:
 
         reason = self.reason
 
+        latency_ms = self.latency_ms
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -78,6 +83,8 @@ class DecisionInfo:
             "predicted_ms": predicted_ms,
             "reason": reason,
         })
+        if latency_ms is not UNSET:
+            field_dict["latency_ms"] = latency_ms
 
         return field_dict
 
@@ -108,6 +115,8 @@ class DecisionInfo:
 
         reason = d.pop("reason")
 
+        latency_ms = d.pop("latency_ms", UNSET)
+
         decision_info = cls(
             accuracy_source=accuracy_source,
             bandwidth_bps=bandwidth_bps,
@@ -117,6 +126,7 @@ class DecisionInfo:
             predicted_accuracy=predicted_accuracy,
             predicted_ms=predicted_ms,
             reason=reason,
+            latency_ms=latency_ms,
         )
 
 
