@@ -32,6 +32,9 @@ def test_quick_reliability_suite(tmp_path: Path) -> None:
         assert slow[name]["still_open"] == 0 and set(slow[name]["statuses"]) == {"HTTP/1.1 408 Request Timeout"}, slow
         assert slow[name]["closed_after_s_max"] < timeout_s + 2, slow
     assert slow["camera_request_meanwhile_ms"] < 10_000, slow  # nan (not 200) fails too
+    for run in doc["schemathesis"]:  # 0 server errors, 0 schema violations, every operation reached
+        assert run["exit_code"] == 0 and not run["failures"] and not run["errors"], run
+        assert run["operations_tested"] >= 5 and run["cases"] > 20, run
     assert doc["fuzz"]["outcomes"].get("other", 0) == 0, doc["fuzz"]["other_examples"]
     load = doc["load"]
     assert load["lost_or_5xx_other_than_503_retry_after"] == 0, load["statuses"]
