@@ -375,9 +375,11 @@ def run_load(enc: ServiceProcess, dec: ServiceProcess, redis: Redis, args: argpa
                         "status": resp.status_code,
                         "ms": (time.monotonic() - start) * 1e3,
                         "retry_after": "retry-after" in resp.headers,
+                        "deadline_met": resp.status_code == 200 and resp.json()["deadline_met"],
                     }
                 except httpx.HTTPError as exc:
                     row = {"t": start - t0, "status": f"lost ({type(exc).__name__})", "ms": 0.0, "retry_after": False}
+                    row["deadline_met"] = False
                 with lock:
                     results.append(row)
                 if row["status"] != 200:
@@ -420,6 +422,7 @@ def run_load(enc: ServiceProcess, dec: ServiceProcess, redis: Redis, args: argpa
         "statuses": dict(statuses),
         "lost_or_5xx_other_than_503_retry_after": len(bad),
         "503_while_decoder_down": sum(1 for r in results if r["status"] == 503 and down[0] <= r["t"] <= down[1] + 1),
+        "200_within_deadline": sum(1 for r in results if r["deadline_met"]),
         "p50_ms": round(q[49], 1),
         "p99_ms": round(q[98], 1),
         "encoder_rss_mb": {"start": round(rss_start), "end": round(rss_mb(enc.proc.pid)), "peak": round(rss.peak)},
@@ -475,6 +478,7 @@ def markdown(doc: dict[str, Any]) -> str:
         "statuses",
         "lost_or_5xx_other_than_503_retry_after",
         "503_while_decoder_down",
+        "200_within_deadline",
         "p50_ms",
         "p99_ms",
         "encoder_rss_mb",

@@ -7,6 +7,8 @@ failures can be produced on demand. The end-to-end tier (test_services.py) runs 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -208,3 +210,28 @@ async def test_decoder_routes_refuse_before_loading() -> None:
         assert (await client.get("/v1/profile", headers=auth)).status_code == 503
         assert (await client.get("/v2/health/ready")).status_code == 503
         assert (await client.get("/v2/health/live")).status_code == 200
+
+
+async def test_overload_sheds_requests_that_would_be_late(
+    encoder: tuple[httpx.AsyncClient, list[Decoder]], service: RecognitionService, clips: list[Path]
+) -> None:
+    """Every clip decoder busy: a request whose deadline leaves no time to wait is told 503 + Retry-After at
+    once (issue 12: under load every answer used to come late); one with time to spare waits for a slot."""
+    client, _ = encoder
+    slots, service._intakes = service._intakes, asyncio.Semaphore(1)
+    try:
+        await service._intakes.acquire()  # the only decoder is busy
+        start = time.perf_counter()
+        resp = await client.post(
+            "/recognize", headers=KEY, params={"deadline_ms": 1}, files={"file": ("c.mp4", clip_bytes(clips))}
+        )
+        assert resp.status_code == 503 and resp.headers["Retry-After"].isdigit(), resp.text
+        assert "overloaded" in resp.json()["detail"] and time.perf_counter() - start < 1.0
+        asyncio.get_running_loop().call_later(0.3, service._intakes.release)  # frees up in time for this one
+        resp = await client.post(
+            "/recognize", headers=KEY, params={"deadline_ms": 60_000}, files={"file": ("c.mp4", clip_bytes(clips))}
+        )
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["timings_ms"]["decode_video"] >= 300  # the wait is part of the intake's time
+    finally:
+        service._intakes = slots

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Query, Request, Response
@@ -112,13 +113,14 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         started = time.perf_counter()
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind == "multipart/form-data":
-            frames = await asyncio.to_thread(svc.frames_from_file, await _multipart_file(request, body))
+            read = partial(svc.frames_from_file, await _multipart_file(request, body))
         elif kind == "application/octet-stream":
-            frames = await asyncio.to_thread(svc.frames_from_raw, body, x_frame_shape)
+            read = partial(svc.frames_from_raw, body, x_frame_shape)
         else:
             raise HTTPException(
                 415, f"send multipart/form-data (field 'file') or application/octet-stream, not {kind!r}"
             )
+        frames = await svc.intake(read, started=started, deadline_ms=deadline_ms)
         rec = await svc.recognize(
             frames,
             camera_id=camera_id,

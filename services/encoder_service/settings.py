@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -51,6 +52,12 @@ class EncoderSettings(BaseSettings):
     decoder_connect_timeout_s: float = Field(1.0, gt=0, description="connect timeout to the decoder")
     max_upload_bytes: int = Field(64 * 2**20, ge=1024, description="larger uploads get 413")
     max_clip_frames: int = Field(9000, ge=16, description="frames a clip may have (5 minutes at 30 fps)")
+    max_intakes: int = Field(
+        0,
+        ge=0,
+        description="clips decoded at once (0: one per CPU core); others wait, and one still waiting when its "
+        "deadline passes gets 503 with Retry-After",
+    )
     brotli_quality: int = Field(1, ge=0, le=11, description="0-11; 1 is fast (bench/results/encoder-cpu.md)")
     camera_ttl_s: int = Field(
         7 * 24 * 3600, ge=60, description="a camera's state expires this long after its last sample"
@@ -122,6 +129,7 @@ def build_service(cfg: EncoderSettings) -> RecognitionService:
         crf_slack=cfg.crf_slack,
         crf_memory=cfg.crf_memory,
         limits=VideoLimits(max_frames=cfg.max_clip_frames),
+        max_intakes=cfg.max_intakes or len(os.sched_getaffinity(0)),
         profile_path=cfg.profile_path,
         profile_clip=cfg.profile_clip,
         profile_reps=cfg.profile_reps,

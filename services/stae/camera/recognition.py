@@ -15,6 +15,7 @@ import logging
 import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,7 @@ class RecognitionSettings:
     crf_slack: float = 0.15  # stop the H.264 rate search within this share under the byte budget
     crf_memory: int = 4096  # (camera, budget) pairs whose last CRF is remembered; 0: none
     limits: VideoLimits = field(default_factory=VideoLimits)
+    max_intakes: int = 2  # clips decoded at once (the encoder service: one per CPU core); more wait their turn
     profile_path: str | None = None  # a profile JSON instead of measuring one
     profile_clip: str | None = None  # the clip the profile is measured on (else a synthetic one)
     profile_reps: int = 2
@@ -112,6 +114,11 @@ class RecognitionService:
         # alike, so starting there usually makes the search a single encode. Least recently used entries go.
         self._last_crf: OrderedDict[tuple[str, int, float, int, int], int] = OrderedDict()
         self._health: dict[str, float | bool] = {"at": 0.0}
+        # Decoding clips is the camera's heaviest work: run at most max_intakes at once, each at full speed,
+        # rather than all of them at a fraction (16 at once on 2 cores took 1.4 s each, issue 12).
+        self._intakes = asyncio.Semaphore(self.settings.max_intakes)
+        self._waiting = 0
+        self._intake_ms = self._rest_ms = 0.0  # running means: a clip's intake, and what follows it
 
     # --- start-up ----------------------------------------------------------------------------------------
     async def load_profile(self) -> Profile:
@@ -173,6 +180,37 @@ class RecognitionService:
             raise BudgetError(f"budget alpha={alpha}, beta={beta} is not in the profile")
         return alpha, beta
 
+    async def intake(
+        self, read: Callable[[], np.ndarray], *, started: float, deadline_ms: float | None = None
+    ) -> np.ndarray:
+        """Run ``read`` (a clip's decoding, sampling and scaling) in a worker thread once one of the
+        ``max_intakes`` slots is free. A request waits only as long as its deadline leaves after the intake and
+        the rest of a request take (running means of recent requests); one that would be late is refused with
+        :class:`NotReadyError` (503 + Retry-After). Under overload the service answers some requests in time and
+        tells the others at once, instead of answering all of them late; a free slot is always taken."""
+        deadline = deadline_ms or self.settings.default_deadline_ms
+        spare_ms = deadline - (time.perf_counter() - started) * 1e3 - self._intake_ms - self._rest_ms
+        self._waiting += 1
+        try:
+            if self._intakes.locked() and spare_ms <= 0:
+                raise TimeoutError
+            async with asyncio.timeout(max(spare_ms, 0.0) / 1e3):
+                await self._intakes.acquire()
+        except TimeoutError:
+            raise NotReadyError(
+                f"overloaded: no clip decoder free in time for the request's {deadline:g} ms deadline "
+                f"({self.settings.max_intakes} busy, {self._waiting - 1} others waiting); retry later"
+            ) from None
+        finally:
+            self._waiting -= 1
+        try:
+            began = time.perf_counter()
+            frames = await asyncio.to_thread(read)
+            self._intake_ms += 0.2 * ((time.perf_counter() - began) * 1e3 - self._intake_ms)
+            return frames
+        finally:
+            self._intakes.release()
+
     def frames_from_file(self, data: bytes) -> np.ndarray:
         c = self.encoder.config
         return read_clip(data, c.num_frames, c.img_size, self.settings.limits)
@@ -218,6 +256,7 @@ class RecognitionService:
                 timings[stage] = answer.stage_ms(stage)
             labels, trained = [(t.label, t.score) for t in answer.top], answer.trained
         total = (time.perf_counter() - started) * 1e3
+        self._rest_ms += 0.2 * (total - timings["decode_video"] - self._rest_ms)
         return Recognition(labels, choice, result, timings, total, deadline, trained)
 
     async def observe(self, camera_id: str, recognition: Recognition) -> None:
