@@ -69,8 +69,9 @@ def test_encode_within_meets_the_budget_with_the_best_crf(budget: int) -> None:
         assert 1 <= got.tries <= 5
         if got.crf > 18:  # one step finer would not have fitted, or the search ran out of tries
             finer = codec.encode(clip, got.crf - 1)
-            # (a few bytes of slack: under CPU load x264's threads once made the same encode 1 byte smaller)
-            assert len(finer) > budget - 8 or got.tries == 5
+            # 2% of slack: the same encode has come out up to 41 bytes (1%) apart between runs on a loaded CI
+            # machine; one CRF step is ~12%, so a search that stopped a step too coarse still fails here
+            assert len(finer) > 0.98 * budget or got.tries == 5
 
 
 def test_encode_within_returns_the_coarsest_when_nothing_fits() -> None:

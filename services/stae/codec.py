@@ -27,10 +27,11 @@ PRESET = "veryfast"  # camera-side speed; on the 16 x 64 x 64 clips tried its st
 # Bytes roughly halve for every +6 CRF (x264's QP scale doubles the quantiser step every 6); the rate model
 # of encode_within uses this slope to jump to the CRF that should fit, then corrects by searching.
 CRF_PER_HALVING = 6.0
-# libx264 settings: one GOP (an IDR frame, then P and B frames), no scene-cut keyframes, one thread. One thread
-# makes a stream a function of its frames and CRF alone (with frame threads, CI once saw the same encode come out
-# 41 bytes apart within one run, which breaks the CRF search's premise) and, on 16 small frames, costs ~10% of
-# encode time on 2 cores while making streams ~7% smaller (frame threads cannot use a frame's full reference).
+# libx264 settings: one GOP (an IDR frame, then P and B frames), no scene-cut keyframes, one thread. With frame
+# threads a stream can depend on thread timing (CI once saw the same encode come out 41 bytes apart within one
+# run, against the CRF search's premise); one thread removes that source (12 of 12 encodes byte-identical here)
+# and, on 16 small frames, costs ~10% of encode time on 2 cores while making streams ~7% smaller at 224 x 224
+# (frame threads cannot use all of a reference frame).
 _X264_PARAMS = "keyint=250:min-keyint=250:scenecut=0:threads=1"
 
 
