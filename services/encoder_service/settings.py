@@ -55,8 +55,8 @@ class EncoderSettings(BaseSettings):
     max_intakes: int = Field(
         0,
         ge=0,
-        description="clips decoded at once (0: one per CPU core); others wait, and one still waiting when its "
-        "deadline passes gets 503 with Retry-After",
+        description="clips decoded at once (0: one per CPU core); others wait as long as their deadline leaves "
+        "after the usual intake and processing time, else 503 with Retry-After",
     )
     brotli_quality: int = Field(1, ge=0, le=11, description="0-11; 1 is fast (bench/results/encoder-cpu.md)")
     camera_ttl_s: int = Field(
