@@ -349,6 +349,11 @@ def run_fuzz(cases: int) -> dict[str, Any]:
     }
 
 
+def _spread(values: list[float], of: int) -> str:
+    """'min-max over n of N' of a per-camera figure."""
+    return f"{min(values):.1f}-{max(values):.1f} over {len(values)} of {of}" if values else f"none of {of}"
+
+
 def run_load(enc: ServiceProcess, dec: ServiceProcess, redis: Redis, args: argparse.Namespace) -> dict[str, Any]:
     clip = (CLIPS / "arm_wrestling_k400.mp4").read_bytes()
     assert enc.proc is not None
@@ -376,10 +381,11 @@ def run_load(enc: ServiceProcess, dec: ServiceProcess, redis: Redis, args: argpa
                         "ms": (time.monotonic() - start) * 1e3,
                         "retry_after": "retry-after" in resp.headers,
                         "deadline_met": resp.status_code == 200 and resp.json()["deadline_met"],
+                        "payload_bytes": resp.json()["payload"]["bytes"] if resp.status_code == 200 else None,
                     }
                 except httpx.HTTPError as exc:
                     row = {"t": start - t0, "status": f"lost ({type(exc).__name__})", "ms": 0.0, "retry_after": False}
-                    row["deadline_met"] = False
+                    row.update(deadline_met=False, payload_bytes=None)
                 with lock:
                     results.append(row)
                 if row["status"] != 200:
@@ -408,6 +414,7 @@ def run_load(enc: ServiceProcess, dec: ServiceProcess, redis: Redis, args: argpa
         for th in threads:
             th.join(60)
     state = httpx.get(f"{enc.url}/v1/controller", headers={"X-API-Key": KEY}, timeout=10).json()
+    cams = [c for c in state["cameras"] if c["camera_id"].startswith("cam-")]
     statuses = Counter(str(r["status"]) for r in results)
     ok_ms = [r["ms"] for r in results if r["status"] == 200]
     down = (events["decoder killed"], events["decoder ready"])
@@ -427,10 +434,18 @@ def run_load(enc: ServiceProcess, dec: ServiceProcess, redis: Redis, args: argpa
         "p99_ms": round(q[98], 1),
         "encoder_rss_mb": {"start": round(rss_start), "end": round(rss_mb(enc.proc.pid)), "peak": round(rss.peak)},
         "recovered_s_after_decoder_ready": None if first_ok_after is None else round(first_ok_after - down[1], 1),
+        "payload_bytes_p50": statistics.median(r["payload_bytes"] for r in results if r["payload_bytes"] is not None)
+        if ok_ms
+        else None,
         "controller_after": {
             "redis_up": state["redis_up"],
             "cameras": len(state["cameras"]),
             "profile": state["profile_model"],
+            # under CPU load: the link is not mistaken for a slow one (issue 12, item 9)
+            "load_cameras_mbit_s": _spread(
+                [c["bandwidth_bps"] / 1e6 for c in cams if c["bandwidth_bps"] is not None], len(cams)
+            ),
+            "load_cameras_latency_ms": _spread([c["latency_ms"] for c in cams], len(cams)),
         },
     }
 
@@ -481,6 +496,7 @@ def markdown(doc: dict[str, Any]) -> str:
         "200_within_deadline",
         "p50_ms",
         "p99_ms",
+        "payload_bytes_p50",
         "encoder_rss_mb",
         "recovered_s_after_decoder_ready",
         "controller_after",
