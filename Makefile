@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-CLIP   ?= ../shared/data/clips/arm_wrestling_k400.mp4
+SHARED ?= ../shared/data
+CLIP   ?= $(SHARED)/clips/arm_wrestling_k400.mp4
 
 .PHONY: setup test test-fast lint typecheck unit bench bench-codec bench-camera reliability demo sdk tiny-synth tiny-synth-codec clean
 
@@ -50,50 +51,62 @@ reliability: $(STAMP)
 
 # The main job: decoder and encoder as real processes, a real clip through POST /recognize.
 demo: $(STAMP)
-	$(VENV)/bin/stae demo --clip $(CLIP)
+	$(VENV)/bin/stae demo --clip $(CLIP) --footage $(SHARED)
 
 # Re-export the OpenAPI documents and regenerate the committed SDKs (CI fails when they are stale).
 sdk: $(STAMP)
 	$(PY) clients/generate.py
 
-# Train the tiny model from scratch (issue 3): a fresh synthetic set, Algorithm 1, the eval grid with its
-# plots, the grid below the paper's β, and the profile, into models/tiny-synth-stock (make tiny-synth-codec
-# then makes the shipped models/tiny-synth from it). On 2 CPU cores: 25 minutes
-# in all (synthesis 1.5, training 10, evaluation 11 + 3.5).
+# The benchmark (issue 21): the synthetic actions over moving real footage of $(SHARED), split by source video
+# (stae.train.footage.BENCHMARK_SPLIT): train.txt and test.txt over seven videos, test_unseen.txt over four others.
+FOOTAGE := --footage $(SHARED)
+
+# Train the tiny model from scratch: a fresh synthetic set over real footage, Algorithm 1, the eval grid with its
+# plots on both test sets, the grid below the paper's β, and the profile, into models/tiny-synth-stock
+# (make tiny-synth-codec then makes the shipped models/tiny-synth from it).
 WORK ?= /tmp/stae-tiny-synth
 TINY := models/tiny-synth
 STOCK ?= models/tiny-synth-stock
 tiny-synth: $(STAMP)
-	$(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 --size 64 --seed 0
+	$(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 --size 64 --seed 0 $(FOOTAGE)
 	$(VENV)/bin/stae -v train --data $(WORK)/data --out $(WORK)/run --cache $(WORK)/cache --model tiny
 	$(VENV)/bin/stae eval $(WORK)/run --data $(WORK)/data --cache $(WORK)/cache --store \
 		--json $(WORK)/eval.json --markdown $(WORK)/eval.md --plots $(WORK)/plots
+	$(VENV)/bin/stae eval $(WORK)/run --data $(WORK)/data --split test_unseen --cache $(WORK)/cache --h264-clips 0 \
+		--json $(WORK)/eval-unseen.json --markdown $(WORK)/eval-unseen.md
 	$(VENV)/bin/stae eval $(WORK)/run --data $(WORK)/data --cache $(WORK)/cache --alphas 4 16 --betas 0.2 0.1 0.05 \
 		--h264-clips 0 --json $(WORK)/eval-small-beta.json --markdown $(WORK)/eval-small-beta.md
+	rm -rf $(STOCK)
 	mkdir -p $(STOCK)
-	cp $(WORK)/run/last/* $(WORK)/eval*.json $(WORK)/eval*.md $(WORK)/plots/*.png $(STOCK)/
+	cp $(WORK)/run/last/* $(WORK)/eval*.json $(WORK)/eval*.md $(WORK)/plots/*.png $(WORK)/data/backgrounds.json $(STOCK)/
 	$(VENV)/bin/stae profile --checkpoint $(STOCK) --clip $(CLIP) --json-out $(STOCK)/profile.json
 
 # Wire v2 (issue 11): fine-tune the Algorithm-1 model on H.264 output of its coded settings, and the plain
 # H.264 baseline's ViT likewise (the strong baseline); re-evaluate the lossless grid with the new ViT; measure
-# the accuracy-per-byte frontier of every method on held-out clips of an unseen seed; ship the codec-aware
-# model as models/tiny-synth (the Algorithm-1 model stays as models/tiny-synth-stock, the baseline's ViT as
-# models/tiny-synth-h264). Reads the training set of `make tiny-synth` (made again when absent).
+# the accuracy-per-byte frontier of every method on held-out clips of an unseen seed, over footage of the
+# training videos and over the unseen videos; ship the codec-aware model as models/tiny-synth (the Algorithm-1
+# model stays as models/tiny-synth-stock, the baseline's ViT as models/tiny-synth-h264). Reads the training set
+# of `make tiny-synth` (made again when absent).
 tiny-synth-codec: $(STAMP)
-	test -f $(WORK)/data/train.txt || $(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 --size 64 --seed 0
-	$(VENV)/bin/stae synth --out $(WORK)/held --classes 10 --clips-per-class 30 --size 64 --seed 4242
+	test -f $(WORK)/data/train.txt || $(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 \
+		--size 64 --seed 0 $(FOOTAGE)
+	$(VENV)/bin/stae synth --out $(WORK)/held --classes 10 --clips-per-class 20 --test-share 1 --size 64 --seed 4242 \
+		$(FOOTAGE)
 	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/codec
 	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/h264 \
 		--settings 16,1,1 --lossless-share 0
 	mkdir -p $(WORK)/out
 	$(VENV)/bin/stae eval $(WORK)/codec --data $(WORK)/data --cache $(WORK)/cache --store --h264-clips 0 \
 		--json $(WORK)/out/eval.json --markdown $(WORK)/out/eval.md --plots $(WORK)/out
-	$(VENV)/bin/stae -v frontier $(WORK)/codec --data $(WORK)/held --cache $(WORK)/cache-held --stock $(STOCK) \
-		--baseline $(WORK)/h264 --store --json $(WORK)/out/frontier.json --markdown $(WORK)/out/frontier.md \
-		--plot $(WORK)/out/codec_frontier.png
+	$(VENV)/bin/stae -v frontier $(WORK)/codec --data $(WORK)/held --split test_unseen --clips 200 \
+		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --json $(WORK)/out/frontier-unseen.json \
+		--markdown $(WORK)/out/frontier-unseen.md --plot $(WORK)/out/codec_frontier_unseen.png
+	$(VENV)/bin/stae -v frontier $(WORK)/codec --data $(WORK)/held --split test --clips 200 \
+		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --store --json $(WORK)/out/frontier.json \
+		--markdown $(WORK)/out/frontier.md --plot $(WORK)/out/codec_frontier.png
 	rm -rf $(TINY) models/tiny-synth-h264
 	mkdir -p $(TINY) models/tiny-synth-h264
-	cp $(WORK)/codec/* $(WORK)/out/* $(TINY)/
+	cp $(WORK)/codec/* $(WORK)/out/* $(WORK)/held/backgrounds.json $(TINY)/
 	cp $(WORK)/h264/* models/tiny-synth-h264/
 	$(VENV)/bin/stae profile --checkpoint $(TINY) --clip $(CLIP) --json-out $(TINY)/profile.json
 

@@ -16,7 +16,7 @@ from stae.wire import CodedClip, PayloadError, WireLimits
 
 def synthetic_clip(seed: int, cls: str = "circle_cw", size: int = 64) -> np.ndarray:
     """A 16-frame clip of the project's synthetic set: a textured, shaking background and a moving actor."""
-    return make_clip(cls, SynthConfig(size=size), np.random.default_rng(seed), [])[::2]  # 32 frames -> 16
+    return make_clip(cls, SynthConfig(size=size), np.random.default_rng(seed))[::2]  # 32 frames -> 16
 
 
 def nal_types(stream: bytes) -> list[int]:

