@@ -20,7 +20,8 @@ from stae.errors import STAEError
 FORMAT = "stae-checkpoint/1"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-ONNX_FILES = {"fa": "fa.onnx", "sa": "sa.onnx"}  # the camera's modules, exported by `stae export-onnx`
+# the camera's modules, exported by `stae export-onnx` (latent.onnx: wire v3's analysis, where the model has one)
+ONNX_FILES = {"fa": "fa.onnx", "sa": "sa.onnx", "latent": "latent.onnx"}
 
 
 class CheckpointError(STAEError):

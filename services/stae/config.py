@@ -98,6 +98,31 @@ class CodedSetting(_Frozen):
         return f"{self.alpha},{self.beta:g},{self.scale}"
 
 
+class LatentConfig(_Frozen):
+    """Wire v3: a learned latent of each kept frame, quantised and entropy coded (``stae finetune-latent``).
+
+    The camera's analysis transform maps each of FA's α frames to ``channels`` x S/8 x S/8 values; at rate
+    level ``l`` they are multiplied by that level's per-channel gains, rounded and clipped to
+    [-``max_symbol``, ``max_symbol``], and coded with one integer frequency table per (level, channel)
+    (:mod:`stae.rans`). The edge's synthesis transform turns the symbols back into frames for the ViT. Each
+    level was trained with its own weight ``rate_weights[l]`` on the payload's kilobytes (task loss + λ·rate).
+    """
+
+    channels: int = Field(16, ge=1, le=64)
+    width: int = Field(48, ge=4)  # hidden channels of the analysis and synthesis transforms
+    max_symbol: int = Field(7, ge=1, le=31)
+    rate_weights: tuple[float, ...] = (4.0, 2.0, 1.0, 0.5, 0.25, 0.12)
+    alphas: tuple[int, ...] = (16,)  # FA budgets the transforms were trained for
+
+    @property
+    def levels(self) -> int:
+        return len(self.rate_weights)
+
+    @property
+    def symbols(self) -> int:
+        return 2 * self.max_symbol + 1
+
+
 class STAEConfig(_Frozen):
     """Everything that defines a ViT STAE model: the four modules, input geometry, normalisation, labels."""
 
@@ -115,6 +140,8 @@ class STAEConfig(_Frozen):
     # offers the controller for each; empty for a model that only knows the lossless payload.
     coded: tuple[CodedSetting, ...] = ()
     coded_budgets: tuple[int, ...] = ()
+    # Wire v3: the learned latent codec (stae finetune-latent); None for a model without one.
+    latent: LatentConfig | None = None
 
     @property
     def img_size(self) -> int:
@@ -143,6 +170,8 @@ class STAEConfig(_Frozen):
                     f"coded setting {c.key} (alpha,beta,scale) does not fit {self.vit.num_frames} "
                     f"frames of {self.vit.img_size} px (scale must give an even side)"
                 )
+        if self.latent and any(not 1 <= a <= self.vit.num_frames for a in self.latent.alphas):
+            raise ValueError(f"latent alphas {self.latent.alphas} must lie in [1, {self.vit.num_frames}]")
         if any(b < 64 for b in self.coded_budgets):
             raise ValueError(f"coded byte budgets {self.coded_budgets} must be at least 64")
         return self

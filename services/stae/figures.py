@@ -134,6 +134,7 @@ def frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 CODEC_CURVES = {
+    ("stae_latent", "codec_aware"): ("learned latent STAE (wire v3)", "C1", "D"),
     ("stae_h264", "codec_aware"): ("codec STAE (wire v2, codec-aware ViT)", "C3", "o"),
     ("stae_lossless", "codec_aware"): ("lossless STAE (wire v1)", "C0", "s"),
     ("h264_16", "stock"): ("H.264 of 16 frames, stock ViT", "k", "^"),

@@ -2,6 +2,7 @@
 
     SemanticDecoder:  v1 bytes ─► wire.unpack ─► zero-fill ─► FR ─► ViT ─► top-k labels
                       v2 bytes ─► wire.unpack ─► H.264 decode ─► upscale ─► ViT ─► top-k labels
+                      v3 bytes ─► wire.unpack ─► rANS decode ─► synthesis ─► ViT ─► top-k labels
 
 FR runs only on v1 payloads with β < 100%. A v2 payload carries dense decoded frames, so FR does not run on
 it: the ViT is fine-tuned on what the codec delivers (``stae finetune-codec``). The camera side is
@@ -21,12 +22,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from stae import codec, wire
-from stae.checkpoint import CheckpointInfo, read_checkpoint
+from stae.checkpoint import CheckpointError, CheckpointInfo, read_checkpoint
 from stae.config import STAEConfig
+from stae.latent import LatentTables
 from stae.models.checkpoint import load_part
 from stae.models.feature_recovery import FeatureRecovery
+from stae.models.latent import LatentCodec
 from stae.models.stae import STAE
 from stae.models.vit import VideoViT
+from stae.rans import RansError
 from stae.video import normalize
 from stae.wire import PayloadError, SemanticTensor
 
@@ -44,7 +48,21 @@ class DecodedClip:
         return int(self.frame_indices.shape[0])
 
 
-Received = SemanticTensor | DecodedClip  # what SemanticDecoder.unpack returns
+@dataclass(frozen=True)
+class LatentSymbols:
+    """A wire v3 payload after entropy decoding: the kept frames' latent symbol values at one rate level."""
+
+    frame_indices: np.ndarray  # (α,) int64
+    level: int
+    values: np.ndarray  # (α, channels, S/8, S/8) int64 in [-K, K]
+    beta: float = 1.0
+
+    @property
+    def alpha(self) -> int:
+        return int(self.frame_indices.shape[0])
+
+
+Received = SemanticTensor | DecodedClip | LatentSymbols  # what SemanticDecoder.unpack returns
 
 
 def resolve_device(name: str) -> str:
@@ -80,11 +98,13 @@ class SemanticDecoder:
         vit: VideoViT,
         device: str | torch.device = "cpu",
         limits: wire.WireLimits | None = None,
+        latent: tuple[LatentCodec, LatentTables] | None = None,
     ) -> None:
         self.config = config
         self.device = torch.device(device)
         self.fr = fr.eval().to(self.device)
         self.vit = vit.eval().to(self.device)
+        self.latent = (latent[0].eval().to(self.device), latent[1]) if latent else None
         # A payload larger than the model's own geometry is refused from its header, before any decompression.
         t, side, c = config.num_frames, config.img_size, config.vit.in_chans
         self.limits = limits or wire.WireLimits(
@@ -97,11 +117,22 @@ class SemanticDecoder:
         fr = load_part(info, "fr", device)
         vit = load_part(info, "vit", device)
         assert isinstance(fr, FeatureRecovery) and isinstance(vit, VideoViT)
-        return cls(info.config, fr, vit, device)
+        latent = None
+        if info.config.latent is not None:
+            codec = load_part(info, "latent", device)
+            assert isinstance(codec, LatentCodec)
+            try:
+                latent = (codec, LatentTables.load(info.path))
+            except ValueError as exc:
+                raise CheckpointError(str(exc)) from None
+        return cls(info.config, fr, vit, device, latent=latent)
 
     @classmethod
-    def from_model(cls, model: STAE, device: str | torch.device = "cpu") -> SemanticDecoder:
-        return cls(model.cfg, model.fr, model.vit, device)
+    def from_model(
+        cls, model: STAE, device: str | torch.device = "cpu", latent: LatentTables | None = None
+    ) -> SemanticDecoder:
+        codec = (model.latent, latent) if model.latent is not None and latent is not None else None
+        return cls(model.cfg, model.fr, model.vit, device, latent=codec)
 
     def unpack(self, payload: bytes) -> Received:
         """Parse a payload (either wire version) and check it fits this model's geometry; a v2 payload's video
@@ -114,16 +145,44 @@ class SemanticDecoder:
         msg = wire.unpack(payload, self.limits)
         if isinstance(msg, SemanticTensor):
             return msg
+        if isinstance(msg, wire.LatentClip):
+            return self._latent_symbols(msg)
         try:
             frames = codec.decode(msg.stream, msg.alpha, msg.coded_height, msg.coded_width)
         except codec.CodecError as exc:
             raise PayloadError(str(exc)) from None
         return DecodedClip(msg.frame_indices, msg.beta, frames)
 
+    def _latent_symbols(self, msg: wire.LatentClip) -> LatentSymbols:
+        if self.latent is None:
+            raise PayloadError("a wire v3 (learned latent) payload, but this model has no latent codec")
+        tables = self.latent[1]
+        if msg.tables_id != tables.tables_id:
+            raise PayloadError(
+                f"the payload was coded with tables {msg.tables_id:#010x}; this model's are {tables.tables_id:#010x} "
+                "(camera and edge run different checkpoints)"
+            )
+        if msg.channels != tables.channels or not 0 <= msg.level < tables.levels:
+            raise PayloadError(
+                f"{msg.channels} latent channels at level {msg.level}; this model has {tables.channels} channels "
+                f"and levels 0-{tables.levels - 1}"
+            )
+        try:
+            values = tables.decode(msg.stream, msg.latent_shape, msg.level)
+        except RansError as exc:
+            raise PayloadError(f"latent stream: {exc}") from None
+        return LatentSymbols(msg.frame_indices, msg.level, values)
+
     def dense(self, msg: Received) -> tuple[Tensor, Tensor]:
         """Normalised frames (α, C, H, W) and mask (α, 1, H, W) of a received message: a semantic tensor's kept
         pixels zero-filled, or a decoded clip's frames scaled up to the model's size (mask all ones)."""
         s = self.config.img_size
+        if isinstance(msg, LatentSymbols):
+            assert self.latent is not None
+            values = torch.from_numpy(msg.values).float().to(self.device)
+            with torch.inference_mode():
+                frames = self.latent[0].dequantize(values, msg.level).float().cpu()  # (α, C, S, S)
+            return frames, torch.ones(msg.alpha, 1, s, s)
         if isinstance(msg, DecodedClip):
             frames = torch.from_numpy(normalize(msg.frames, self.config.mean, self.config.std))  # (α, C, h, w)
             if frames.shape[-1] != s:

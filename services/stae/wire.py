@@ -3,11 +3,13 @@
 Specified in ``docs/wire-format.md``; this module is its only implementation. Two versions:
 
 * version 1, ``pack``: a :class:`SemanticTensor` (the paper's X'': the kept frames' kept pixels, lossless);
-* version 2, ``pack_coded``: a :class:`CodedClip` (the kept frames as one H.264 stream, see :mod:`stae.codec`).
+* version 2, ``pack_coded``: a :class:`CodedClip` (the kept frames as one H.264 stream, see :mod:`stae.codec`);
+* version 3, ``pack_latent``: a :class:`LatentClip` (the kept frames' learned latent as one rANS stream, see
+  :mod:`stae.latent`).
 
-``unpack`` reads both and returns the validated message. Every way a payload can be wrong raises
+``unpack`` reads all three and returns the validated message. Every way a payload can be wrong raises
 :class:`PayloadError`, in time and memory bounded by :class:`WireLimits`, before anything larger than the limits
-is allocated; for version 2 that means before the stream is decoded.
+is allocated; for versions 2 and 3 that means before the stream is decoded.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from stae.errors import STAEError
 MAGIC = b"STAE"
 VERSION = 1  # SemanticTensor
 CODED_VERSION = 2  # CodedClip
-VERSIONS = (VERSION, CODED_VERSION)
+LATENT_VERSION = 3  # LatentClip
+VERSIONS = (VERSION, CODED_VERSION, LATENT_VERSION)
 
 ValueEncoding = Literal["uint8", "float32"]
 Codec = Literal["h264"]
@@ -51,6 +54,10 @@ HEADER_BYTES = _HEADER.size  # 32
 # version 2: magic, version, codec, T, alpha, beta in percent, reserved, H, W, coded H, coded W
 _CODED_HEADER = struct.Struct("<4sBBBBBBHHHH")
 CODED_HEADER_BYTES = _CODED_HEADER.size  # 18, then ceil(T/8) bytes of kept-frame bits
+# version 3: magic, version, T, alpha, rate level, latent channels, H, W, tables id
+_LATENT_HEADER = struct.Struct("<4sBBBBBHHI")
+LATENT_HEADER_BYTES = _LATENT_HEADER.size  # 17, then ceil(T/8) bytes of kept-frame bits
+LATENT_STRIDE = 8  # the latent of an H x W frame is H/8 x W/8
 CHECKSUM_BYTES = 4
 DEFAULT_BROTLI_QUALITY = 1
 
@@ -210,6 +217,113 @@ class CodedClip:
             raise PayloadError("the payload carries an empty video stream")
 
 
+@dataclass(frozen=True)
+class LatentClip:
+    """Wire version 3: the α kept frames of a T-frame clip as a learned latent (channels x H/8 x W/8 symbols per
+    frame) at one rate level, coded with the integer tables whose CRC-32 is ``tables_id`` (:mod:`stae.latent`).
+    ``unpack`` checks the framing; the edge's tables decode ``stream``."""
+
+    num_frames: int
+    frame_indices: npt.NDArray[np.int64]  # (α,) strictly increasing, in [0, num_frames)
+    level: int
+    channels: int
+    height: int
+    width: int
+    tables_id: int
+    stream: bytes
+
+    @property
+    def alpha(self) -> int:
+        return int(self.frame_indices.shape[0])
+
+    @property
+    def latent_shape(self) -> tuple[int, int, int, int]:
+        return (self.alpha, self.channels, self.height // LATENT_STRIDE, self.width // LATENT_STRIDE)
+
+    def validate(self, limits: WireLimits | None = None) -> None:
+        lim = limits or WireLimits()
+        t, a = self.num_frames, self.alpha
+        if not 1 <= t <= min(lim.max_frames, 255):
+            raise PayloadError(f"clip length {t} frames is outside [1, {min(lim.max_frames, 255)}]")
+        if not 1 <= a <= t:
+            raise PayloadError(f"{a} kept frames for a clip of {t}")
+        idx = self.frame_indices
+        if int(idx.min()) < 0 or int(idx.max()) >= t or bool(np.any(np.diff(idx) <= 0)):
+            raise PayloadError(f"frame indices {idx.tolist()} must be strictly increasing within [0, {t})")
+        h, w = self.height, self.width
+        if not (LATENT_STRIDE <= h <= lim.max_side and LATENT_STRIDE <= w <= lim.max_side):
+            raise PayloadError(f"frame size {h}x{w} is outside [{LATENT_STRIDE}, {lim.max_side}]")
+        if h % LATENT_STRIDE or w % LATENT_STRIDE:
+            raise PayloadError(f"frame size {h}x{w} is not a multiple of {LATENT_STRIDE}")
+        if not 1 <= self.channels <= 64 or not 0 <= self.level <= 255:
+            raise PayloadError(f"{self.channels} latent channels at level {self.level}: expected 1-64 and 0-255")
+        if math.prod(self.latent_shape) * 8 > lim.max_decoded_bytes:
+            raise PayloadError(f"a latent of {self.latent_shape} exceeds the limit of {lim.max_decoded_bytes} bytes")
+        if len(self.stream) < 4 or len(self.stream) % 2:
+            raise PayloadError(f"the latent stream is {len(self.stream)} bytes; a stream is even, at least 4")
+
+
+def latent_overhead(num_frames: int) -> int:
+    """Bytes a version 3 message adds to its latent stream: header, kept-frame bits and checksum."""
+    return LATENT_HEADER_BYTES + _frame_bits(num_frames) + CHECKSUM_BYTES
+
+
+def _kept_bits(indices: npt.NDArray[np.int64], num_frames: int) -> bytes:
+    bits = np.zeros(8 * _frame_bits(num_frames), dtype=np.uint8)
+    bits[indices] = 1
+    return np.packbits(bits).tobytes()
+
+
+def _read_kept_bits(data: bytes, offset: int, num_frames: int, alpha: int) -> npt.NDArray[np.int64]:
+    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8, count=_frame_bits(num_frames), offset=offset))
+    if bool(bits[num_frames:].any()):
+        raise PayloadError("kept-frame padding bits are not zero")
+    indices = np.flatnonzero(bits[:num_frames]).astype(np.int64)
+    if len(indices) != alpha:
+        raise PayloadError(f"the kept-frame bits mark {len(indices)} frames; the header declares {alpha}")
+    return indices
+
+
+def _checked_crc(data: bytes) -> None:
+    (crc,) = struct.unpack_from("<I", data, len(data) - CHECKSUM_BYTES)
+    if zlib.crc32(memoryview(data)[: len(data) - CHECKSUM_BYTES]) != crc:
+        raise PayloadError("checksum mismatch: the payload was corrupted in transit")
+
+
+def pack_latent(clip: LatentClip) -> bytes:
+    """Serialize a :class:`LatentClip` (wire version 3)."""
+    clip.validate()
+    header = _LATENT_HEADER.pack(
+        MAGIC,
+        LATENT_VERSION,
+        clip.num_frames,
+        clip.alpha,
+        clip.level,
+        clip.channels,
+        clip.height,
+        clip.width,
+        clip.tables_id,
+    )
+    head_and_body = header + _kept_bits(clip.frame_indices, clip.num_frames) + clip.stream
+    return head_and_body + struct.pack("<I", zlib.crc32(head_and_body))
+
+
+def _unpack_latent(data: bytes, lim: WireLimits) -> LatentClip:
+    if len(data) < LATENT_HEADER_BYTES + CHECKSUM_BYTES:
+        raise PayloadError(f"payload of {len(data)} bytes is shorter than the {LATENT_HEADER_BYTES}-byte header")
+    (_, _, t, alpha, level, channels, h, w, tables_id) = _LATENT_HEADER.unpack_from(data)
+    if not 1 <= t <= min(lim.max_frames, 255):
+        raise PayloadError(f"clip length {t} frames is outside [1, {min(lim.max_frames, 255)}]")
+    start = LATENT_HEADER_BYTES + _frame_bits(t)
+    if len(data) <= start + CHECKSUM_BYTES:
+        raise PayloadError(f"payload of {len(data)} bytes ends before its latent stream starts (byte {start})")
+    _checked_crc(data)
+    indices = _read_kept_bits(data, LATENT_HEADER_BYTES, t, alpha)
+    clip = LatentClip(t, indices, level, channels, h, w, tables_id, data[start : len(data) - CHECKSUM_BYTES])
+    clip.validate(lim)
+    return clip
+
+
 def _frame_bits(t: int) -> int:
     return (t + 7) // 8
 
@@ -359,12 +473,18 @@ def geometry(data: bytes | bytearray | memoryview) -> tuple[int, int, int, int] 
     if data[4] == CODED_VERSION and len(data) >= CODED_HEADER_BYTES:
         (_, _, _, t, _, _, _, h, w, _, _) = _CODED_HEADER.unpack_from(data)
         return t, 3, h, w
+    if data[4] == LATENT_VERSION and len(data) >= LATENT_HEADER_BYTES:
+        (_, _, t, _, _, _, h, w, _) = _LATENT_HEADER.unpack_from(data)
+        return t, 3, h, w
     return None
 
 
-def unpack(data: bytes | bytearray | memoryview, limits: WireLimits | None = None) -> SemanticTensor | CodedClip:
-    """Parse and validate a payload of either version; raise PayloadError saying what is wrong with it.
-    A version 2 stream is not decoded here (``stae.codec.decode`` does that, within the validated geometry)."""
+def unpack(
+    data: bytes | bytearray | memoryview, limits: WireLimits | None = None
+) -> SemanticTensor | CodedClip | LatentClip:
+    """Parse and validate a payload of any version; raise PayloadError saying what is wrong with it. A version 2
+    or 3 stream is not decoded here (``stae.codec.decode`` and ``stae.latent`` do that, within the validated
+    geometry)."""
     lim = limits or WireLimits()
     data = bytes(data)
     if len(data) > lim.max_payload_bytes:
@@ -377,6 +497,8 @@ def unpack(data: bytes | bytearray | memoryview, limits: WireLimits | None = Non
         raise PayloadError(f"wire version {data[4]} is not supported; this decoder reads versions {list(VERSIONS)}")
     if data[4] == CODED_VERSION:
         return _unpack_coded(data, lim)
+    if data[4] == LATENT_VERSION:
+        return _unpack_latent(data, lim)
     if len(data) < HEADER_BYTES + CHECKSUM_BYTES:
         raise PayloadError(f"payload of {len(data)} bytes is shorter than the {HEADER_BYTES}-byte header")
     (_, _, venc, vfilt, vcoder, t, alpha, c, _, h, w, k, beta, body_len, raw_len) = _HEADER.unpack_from(data)

@@ -35,6 +35,11 @@ class Attention(Protocol):
         """(T, S, S, C) uint8 and kept indices (α,) -> (α, S, S) float32 SA weights."""
         ...
 
+    def latent(self, kept: np.ndarray) -> np.ndarray:
+        """(α, S, S, C) uint8 kept frames -> (α, channels, S/8, S/8) float32 wire-v3 latent (before the gain);
+        CheckpointError for a model without a latent codec."""
+        ...
+
 
 def previous_frames(indices: npt.NDArray[np.int64], num_frames: int) -> npt.NDArray[np.int64]:
     """The frame each kept frame's motion is taken against: the one before it (frame 0: frame 1)."""
@@ -67,13 +72,16 @@ class OnnxAttention:
 
     runtime = "onnx"
 
-    def __init__(self, fa: Path, sa: Path, digest: str | None = None, threads: int = 0) -> None:
+    def __init__(
+        self, fa: Path, sa: Path, digest: str | None = None, threads: int = 0, latent: Path | None = None
+    ) -> None:
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads  # 0: ONNX Runtime's default (the physical cores)
         self.sessions = {}
-        for part, path in (("fa", fa), ("sa", sa)):
+        parts = [("fa", fa), ("sa", sa)] + ([("latent", latent)] if latent else [])
+        for part, path in parts:
             sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
             stamped = sess.get_modelmeta().custom_metadata_map.get(DIGEST_KEY)
             if digest is not None and stamped != digest:
@@ -86,10 +94,12 @@ class OnnxAttention:
 
     @classmethod
     def from_checkpoint(cls, info: CheckpointInfo, threads: int = 0) -> OnnxAttention:
-        fa, sa = (info.path / ONNX_FILES[p] for p in ("fa", "sa"))
+        fa, sa, latent = (info.path / ONNX_FILES[p] for p in ("fa", "sa", "latent"))
         if not (fa.is_file() and sa.is_file()):
             raise CheckpointError(f"{info.path} has no ONNX export of FA and SA: run `stae export-onnx {info.path}`")
-        return cls(fa, sa, info.weights_digest(), threads)
+        if info.config.latent is not None and not latent.is_file():
+            raise CheckpointError(f"{info.path} has no ONNX export of its latent codec: run `stae export-onnx`")
+        return cls(fa, sa, info.weights_digest(), threads, latent if info.config.latent is not None else None)
 
     def frame_weights(self, frames: np.ndarray) -> np.ndarray:
         return self.sessions["fa"].run(None, {"frames": frames})[0]
@@ -97,6 +107,11 @@ class OnnxAttention:
     def pixel_weights(self, frames: np.ndarray, indices: npt.NDArray[np.int64]) -> np.ndarray:
         feeds = {"kept": frames[indices], "prev": frames[previous_frames(indices, len(frames))]}
         return self.sessions["sa"].run(None, {k: v for k, v in feeds.items() if k in self._sa_inputs})[0]
+
+    def latent(self, kept: np.ndarray) -> np.ndarray:
+        if "latent" not in self.sessions:
+            raise CheckpointError("this model has no latent codec (wire v3)")
+        return self.sessions["latent"].run(None, {"kept": kept})[0]
 
 
 def load_attention(info: CheckpointInfo, runtime: Runtime = "auto") -> Attention:

@@ -3,9 +3,12 @@
     SemanticEncoder.encode (lossless, v1):  frames ─► FA (keep α) ─► SA (keep β) ─► wire.pack (+ brotli) ─► bytes
     SemanticEncoder.encode_coded (v2):      frames ─► FA (keep α) ─► SA (keep β; the rest filled flat)
                                               ─► downscale ─► H.264 within a byte budget ─► wire.pack_coded ─► bytes
+    SemanticEncoder.encode_latent (v3):     frames ─► FA (keep α) ─► analysis ─► quantise at the highest rate
+                                              level within a byte budget ─► rANS ─► wire.pack_latent ─► bytes
 
 As in the paper, FA runs only when α < T and SA only when β < 100%. FA and SA run on ONNX Runtime or PyTorch
-(:mod:`stae.camera.attention`); everything else is numpy, PyAV and brotli.
+(:mod:`stae.camera.attention`), and so does the latent codec's analysis; everything else is numpy, PyAV, brotli
+and the integer rANS coder of :mod:`stae.rans`.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from stae import codec, wire
 from stae.camera.attention import Attention, Runtime, load_attention, select_frames, select_pixels
 from stae.checkpoint import CheckpointInfo, read_checkpoint
 from stae.config import STAEConfig
+from stae.latent import LatentTables
 from stae.video import normalize
-from stae.wire import CodedClip, SemanticTensor
+from stae.wire import CodedClip, LatentClip, SemanticTensor
 
 if TYPE_CHECKING:
     from stae.models.stae import STAE
@@ -48,6 +52,7 @@ class EncodeResult:
     crf: int | None = None  # wire v2: the H.264 CRF the byte budget allowed; None for v1
     max_bytes: int | None = None  # wire v2: the byte budget asked for
     scale: int = 1  # wire v2: the frames were coded at 1/scale of the model's side
+    level: int | None = None  # wire v3: the rate level the byte budget allowed
 
     @property
     def payload_bytes(self) -> int:
@@ -65,21 +70,23 @@ class EncodeResult:
 class SemanticEncoder:
     """Camera side: choose frames and pixels, pack them. Holds only FA and SA."""
 
-    def __init__(self, config: STAEConfig, attention: Attention) -> None:
+    def __init__(self, config: STAEConfig, attention: Attention, latent: LatentTables | None = None) -> None:
         self.config = config
         self.attention = attention
+        self.latent_tables = latent
 
     @classmethod
     def from_checkpoint(cls, path: str | Path | CheckpointInfo, runtime: Runtime = "auto") -> SemanticEncoder:
         info = path if isinstance(path, CheckpointInfo) else read_checkpoint(path)
-        return cls(info.config, load_attention(info, runtime))
+        tables = LatentTables.load(info.path) if info.config.latent is not None else None
+        return cls(info.config, load_attention(info, runtime), tables)
 
     @classmethod
-    def from_model(cls, model: STAE) -> SemanticEncoder:
-        """FA and SA of a model in memory, on PyTorch."""
+    def from_model(cls, model: STAE, latent: LatentTables | None = None) -> SemanticEncoder:
+        """FA and SA (and the latent codec's analysis) of a model in memory, on PyTorch."""
         from stae.models.camera import TorchAttention
 
-        return cls(model.cfg, TorchAttention(model.cfg, model.fa, model.sa))
+        return cls(model.cfg, TorchAttention(model.cfg, model.fa, model.sa, model.latent), latent)
 
     def check_frames(self, frames: np.ndarray) -> None:
         t, s, c = self.config.num_frames, self.config.img_size, self.config.vit.in_chans
@@ -123,6 +130,7 @@ class SemanticEncoder:
         coded: codec.Encoded | None = None,
         max_bytes: int | None = None,
         scale: int = 1,
+        level: int | None = None,
     ) -> EncodeResult:
         t, s, c = self.config.num_frames, self.config.img_size, self.config.vit.in_chans
         alpha = len(indices)
@@ -140,6 +148,7 @@ class SemanticEncoder:
             crf=coded.crf if coded else None,
             max_bytes=max_bytes,
             scale=scale,
+            level=level,
         )
 
     def encode(
@@ -206,3 +215,44 @@ class SemanticEncoder:
         payload = wire.pack_coded(clip)
         timings["entropy_encode"] = _ms(start)
         return self._result(payload, indices, beta, timings, coded=enc, max_bytes=max_bytes, scale=scale)
+
+    def encode_latent(
+        self, frames: np.ndarray, alpha: int, max_bytes: int | None = None, *, level: int | None = None
+    ) -> EncodeResult:
+        """(T, S, S, C) uint8 frames -> learned-latent payload (wire v3): FA's ``alpha`` frames through the
+        analysis transform, quantised at ``level``, or at the highest level whose payload fits ``max_bytes``
+        (the lowest level when none does). ``timings_ms['entropy_encode']``: analysis, quantising, rANS, packing."""
+        tables = self.latent_tables
+        if tables is None:
+            raise ValueError("this model has no latent codec (wire v3): train one with stae finetune-latent")
+        if (max_bytes is None) == (level is None):
+            raise ValueError("give a byte budget or a rate level, not both")
+        if level is not None and not 0 <= level < tables.levels:
+            raise ValueError(f"level must be in [0, {tables.levels}), got {level}")
+        timings: dict[str, float] = {}
+        indices, _ = self._select(frames, alpha, 1.0, timings)
+        start = time.perf_counter()
+        latent = self.attention.latent(np.ascontiguousarray(frames[indices]))  # (α, channels, S/8, S/8)
+        overhead = wire.latent_overhead(self.config.num_frames)
+        if level is None:  # the highest level whose ideal size fits, then down while the real stream does not
+            assert max_bytes is not None
+            level = 0
+            for lv in range(tables.levels - 1, -1, -1):
+                q = tables.quantize(latent, lv)
+                if (
+                    overhead + 4 + tables.tables.bits(q.ravel() + tables.max_symbol, tables.table_ids(q.shape, lv)) / 8
+                    <= max_bytes
+                ):
+                    level = lv
+                    break
+        while True:
+            values = tables.quantize(latent, level)
+            stream = tables.encode(values, level)
+            if max_bytes is None or overhead + len(stream) <= max_bytes or level == 0:
+                break
+            level -= 1
+        s = self.config.img_size
+        clip = LatentClip(self.config.num_frames, indices, level, tables.channels, s, s, tables.tables_id, stream)
+        payload = wire.pack_latent(clip)
+        timings["entropy_encode"] = _ms(start)
+        return self._result(payload, indices, 1.0, timings, max_bytes=max_bytes, level=level)

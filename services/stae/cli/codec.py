@@ -1,4 +1,5 @@
-"""``stae finetune-codec`` and ``stae frontier``: the wire-v2 (H.264) commands of the ``stae`` command line."""
+"""``stae finetune-codec``, ``stae finetune-latent`` and ``stae frontier``: the commands of wire v2 (H.264) and
+wire v3 (the learned latent)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,33 @@ def cmd_finetune_codec(args: argparse.Namespace) -> int:
     meta = {k: v for k, v in info.metadata.items() if k != "eval"}  # its accuracies were of the old ViT
     out = finetune_codec(model, _videos(args.data, args.split), Path(args.out), tc, cache=args.cache, metadata=meta)
     print(f"codec-aware checkpoint in {out} ({len(args.settings)} settings, {args.epochs} epochs)")
+    return 0
+
+
+def cmd_finetune_latent(args: argparse.Namespace) -> int:
+    from stae.checkpoint import read_checkpoint
+    from stae.config import LatentConfig
+    from stae.models.camera import export_onnx
+    from stae.models.checkpoint import load_model
+    from stae.train.latent import LatentTrainConfig, finetune_latent
+
+    model, info = load_model(args.checkpoint)
+    latent = LatentConfig(
+        channels=args.channels, width=args.width, rate_weights=tuple(args.rate_weights), alphas=tuple(args.alphas)
+    )
+    tc = LatentTrainConfig(epochs=args.epochs, lr=args.lr, vit_lr=args.vit_lr, workers=args.workers, seed=args.seed)
+    meta = dict(info.metadata)
+    if args.vit_lr > 0:  # a fine-tuned ViT: the stored accuracies of wire v1 and v2 no longer hold
+        meta.pop("eval", None)
+    out, history = finetune_latent(
+        model, _videos(args.data, args.split), Path(args.out), tc, latent, cache=args.cache, metadata=meta
+    )
+    export_onnx(read_checkpoint(out))
+    last = history[-1]
+    print(
+        f"latent codec in {out} ({latent.levels} levels, {args.epochs} epochs; last epoch: train accuracy "
+        f"{last['train_acc']:.1%}, {last['bytes_mean']:.0f} B per clip averaged over levels); ONNX exported"
+    )
     return 0
 
 
@@ -127,6 +155,27 @@ def add(sub: Any) -> None:
     ft.add_argument("--cache")
     ft.add_argument("--seed", type=int, default=0)
     ft.set_defaults(func=cmd_finetune_codec)
+
+    lt = sub.add_parser(
+        "finetune-latent", help="train wire v3's learned latent codec on a trained checkpoint (task loss + rate)"
+    )
+    lt.add_argument("checkpoint", help="trained checkpoint (stae train or stae finetune-codec)")
+    lt.add_argument("--data", required=True, help="dataset root with split files (stae synth)")
+    lt.add_argument("--split", default="train", help="split(s), comma-separated")
+    lt.add_argument("--out", required=True, help="checkpoint directory to write")
+    lt.add_argument("--epochs", type=int, default=6)
+    lt.add_argument("--lr", type=float, default=2e-3, help="learning rate of the codec")
+    lt.add_argument("--vit-lr", type=float, default=0.0, help="fine-tune the ViT too (0: frozen, serves v1/v2)")
+    lt.add_argument("--channels", type=int, default=16, help="latent channels per 8 x 8 block")
+    lt.add_argument("--width", type=int, default=48, help="hidden channels of the transforms")
+    lt.add_argument(
+        "--rate-weights", type=float, nargs="+", default=[4.0, 2.0, 1.0, 0.5, 0.25, 0.12], help="λ per rate level"
+    )
+    lt.add_argument("--alphas", type=int, nargs="+", default=[16], help="FA budgets to train the codec for")
+    lt.add_argument("--workers", type=int, default=2)
+    lt.add_argument("--cache")
+    lt.add_argument("--seed", type=int, default=0)
+    lt.set_defaults(func=cmd_finetune_latent)
 
     fr = sub.add_parser("frontier", help="accuracy vs bytes of codec STAE, lossless STAE and H.264, same clips")
     fr.add_argument("checkpoint", help="codec-aware checkpoint (stae finetune-codec)")

@@ -14,10 +14,11 @@ import torch
 from torch import Tensor, nn
 
 from stae.camera.attention import ONNX_OPSET, previous_frames
-from stae.checkpoint import ONNX_FILES, CheckpointInfo
+from stae.checkpoint import ONNX_FILES, CheckpointError, CheckpointInfo
 from stae.config import STAEConfig
 from stae.models.checkpoint import load_part
 from stae.models.frame_attention import FrameAttention
+from stae.models.latent import LatentCodec
 from stae.models.spatial_attention import SpatialAttention
 
 
@@ -59,20 +60,43 @@ class PixelScorer(nn.Module):
         return self.sa.logits(self.norm(kept), self.norm(prev) if self.sa.cfg.motion else None)
 
 
+class LatentAnalyzer(nn.Module):
+    """Kept frames (α, S, S, C) uint8 -> (α, channels, S/8, S/8) wire-v3 latent, before the level's gain."""
+
+    def __init__(self, config: STAEConfig, codec: LatentCodec) -> None:
+        super().__init__()
+        self.norm, self.analysis = _Normalize(config), codec.analysis
+
+    def forward(self, kept: Tensor) -> Tensor:
+        out: Tensor = self.analysis(self.norm(kept))
+        return out
+
+
 class TorchAttention:
     """The camera's Attention (see stae.camera.attention) on PyTorch."""
 
     runtime = "torch"
 
-    def __init__(self, config: STAEConfig, fa: FrameAttention, sa: SpatialAttention) -> None:
+    def __init__(
+        self, config: STAEConfig, fa: FrameAttention, sa: SpatialAttention, latent: LatentCodec | None = None
+    ) -> None:
         self.frames = FrameScorer(config, fa.eval()).eval()
         self.pixels = PixelScorer(config, sa.eval()).eval()
+        self.analyzer = LatentAnalyzer(config, latent).eval() if latent is not None else None
 
     @classmethod
     def from_checkpoint(cls, info: CheckpointInfo) -> TorchAttention:
         fa, sa = load_part(info, "fa"), load_part(info, "sa")
+        latent = load_part(info, "latent") if info.config.latent is not None else None
         assert isinstance(fa, FrameAttention) and isinstance(sa, SpatialAttention)
-        return cls(info.config, fa, sa)
+        assert latent is None or isinstance(latent, LatentCodec)
+        return cls(info.config, fa, sa, latent)
+
+    @torch.inference_mode()
+    def latent(self, kept: np.ndarray) -> np.ndarray:
+        if self.analyzer is None:
+            raise CheckpointError("this model has no latent codec (wire v3)")
+        return self.analyzer(torch.from_numpy(kept)).numpy()
 
     @torch.inference_mode()
     def frame_weights(self, frames: np.ndarray) -> np.ndarray:
@@ -94,10 +118,13 @@ def export_onnx(info: CheckpointInfo) -> list[Path]:
     kept = frames[:2]
     digest = info.weights_digest()
     out = []
-    for part, module, args, names, dynamic in (
+    graphs: list[tuple[str, nn.Module, tuple[Tensor, ...], list[str], dict[str, dict[int, str]] | None]] = [
         ("fa", attention.frames, (frames,), ["frames"], None),
         ("sa", attention.pixels, (kept, kept), ["kept", "prev"], {"kept": {0: "alpha"}, "prev": {0: "alpha"}}),
-    ):
+    ]
+    if attention.analyzer is not None:
+        graphs.append(("latent", attention.analyzer, (kept,), ["kept"], {"kept": {0: "alpha"}}))
+    for part, module, args, names, dynamic in graphs:
         path = info.path / ONNX_FILES[part]
         tmp = path.with_suffix(".tmp")
         out_name = "weights"

@@ -1,7 +1,8 @@
 """ViT STAE: the four modules of Fig. 1 in one container, the unit a checkpoint stores.
 
 Camera side: ``fa`` (frame attention) and ``sa`` (spatial attention). Edge side: ``fr`` (feature recovery) and
-``vit`` (the classifier). Each side loads only its own parts of a checkpoint.
+``vit`` (the classifier). Each side loads only its own parts of a checkpoint. A model with wire v3 also has
+``latent`` (:class:`~stae.models.latent.LatentCodec`: the camera runs its analysis, the edge its synthesis).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from torch import nn
 from stae.config import STAEConfig
 from stae.models.feature_recovery import FeatureRecovery
 from stae.models.frame_attention import FrameAttention
+from stae.models.latent import LatentCodec
 from stae.models.registry import build_config
 from stae.models.spatial_attention import SpatialAttention
 from stae.models.vit import VideoViT
 
-Part = Literal["fa", "sa", "fr", "vit"]
-PARTS: tuple[Part, ...] = ("fa", "sa", "fr", "vit")
+Part = Literal["fa", "sa", "fr", "vit", "latent"]
+PARTS: tuple[Part, ...] = ("fa", "sa", "fr", "vit", "latent")
 
 
 def build_part(cfg: STAEConfig, part: Part) -> nn.Module:
@@ -32,6 +34,10 @@ def build_part(cfg: STAEConfig, part: Part) -> nn.Module:
         return FeatureRecovery(cfg.fr, cfg.vit.in_chans)
     if part == "vit":
         return VideoViT(cfg.vit)
+    if part == "latent":
+        if cfg.latent is None:
+            raise ValueError("this model has no latent codec (wire v3): train one with stae finetune-latent")
+        return LatentCodec(cfg.latent, cfg.vit.in_chans)
     raise ValueError(f"unknown part {part!r}; parts are {PARTS}")
 
 
@@ -43,6 +49,7 @@ class STAE(nn.Module):
         self.sa = cast(SpatialAttention, build_part(cfg, "sa"))
         self.fr = cast(FeatureRecovery, build_part(cfg, "fr"))
         self.vit = cast(VideoViT, build_part(cfg, "vit"))
+        self.latent = cast(LatentCodec, build_part(cfg, "latent")) if cfg.latent else None
 
 
 RANDOM_SEED = 0

@@ -6,6 +6,7 @@ H.264 decoding, FR where it runs, the ViT), batched by α as the decoder service
 * ``stae_lossless``  wire v1 (today's payload) at a few (α, β) budgets;
 * ``stae_h264``      wire v2: the model's coded settings (α, β, scale) at every byte budget of a ladder, the
                      payload's whole size counted (header and checksum included);
+* ``stae_latent``    wire v3: the learned latent of FA's α frames at every rate level, the whole payload counted;
 * ``h264_16``        plain H.264 of all 16 frames at CRFs 18..51: what a camera does without any of this. Its
                      bytes are the raw Annex-B stream without SEI, without our 24-byte header (the baseline is
                      not charged for our framing);
@@ -154,6 +155,11 @@ def evaluate_frontier(
                 max_bytes=b,
                 crf_mean=float(np.mean([r.crf or 0 for r in res])),
             )
+    if encoder.latent_tables is not None and cfg.latent is not None:
+        for alpha in cfg.latent.alphas:
+            for level in range(encoder.latent_tables.levels):
+                res = [encoder.encode_latent(c, alpha, level=level) for c in clips]
+                run("stae_latent", res, {"codec_aware": decoder}, True, alpha=alpha, level=level)
     plain = {"stock": stock, **({"h264_finetuned": baseline} if baseline else {})}
     for crf in crfs:
         run("h264_16", [encoder.encode_coded(c, cfg.num_frames, 1.0, crf=crf) for c in clips], plain, False, crf=crf)
@@ -180,6 +186,7 @@ def summarise(rows: list[dict[str, Any]], clips: int, raw_float32: int, acc_lo: 
     )
     hi = full - 0.01
     curves = {
+        "stae_latent": _curve(rows, "stae_latent"),
         "stae_h264": _curve(rows, "stae_h264"),
         "stae_lossless": _curve(rows, "stae_lossless"),
         "h264_16 (stock ViT)": _curve(rows, "h264_16", "stock"),
@@ -249,11 +256,11 @@ def markdown(doc: dict[str, Any]) -> str:
         ]
     lines += [
         "",
-        "| method | ViT | α | β | scale | budget B | CRF | bytes mean | p95 | over B | accuracy |",
+        "| method | ViT | α | β | scale | budget B | CRF / level | bytes mean | p95 | over B | accuracy |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in doc["rows"]:
-        crf = r.get("crf", r.get("crf_mean"))
+        crf = r.get("crf", r.get("crf_mean", r.get("level")))
         over = f"{r['over_budget']:.0%}" if "over_budget" in r else ""
         lines.append(
             f"| {r['method']} | {r['vit']} | {r.get('alpha', 16)} | {r.get('beta', 1.0):.0%} | {r.get('scale', 1)} | "

@@ -1,0 +1,183 @@
+"""Training wire v3's learned codec (``stae finetune-latent``): supervised compression on top of a trained model.
+
+Starting from a checkpoint (Algorithm 1's model or the codec-aware one), a :class:`LatentCodec` is trained end
+to end through the deployed selection: FA (frozen) keeps α frames, the analysis maps each to a latent, a
+random rate level ``l`` scales and rounds it (straight-through), the synthesis turns the symbols back into
+frames and the ViT classifies them at their temporal positions. Loss per batch:
+
+    cross-entropy(labels) + distill · KL(teacher || student) + rate_weights[l] · kilobytes(l)
+
+where the teacher is the same ViT on the clip's full-budget frames, computed without gradients. With
+``vit_lr = 0`` the ViT stays frozen, so one ViT keeps serving wire v1 and v2 unchanged; otherwise it is
+fine-tuned too (a model for wire v3 alone). After training, the symbols of the training set at every level give
+the integer tables the coder uses (``latent.json``), and ``stae export-onnx`` adds the analysis as
+``latent.onnx`` for the camera.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from stae.config import LatentConfig
+from stae.latent import LatentTables
+from stae.models.checkpoint import save_checkpoint
+from stae.models.latent import LatentCodec, symbol_histograms
+from stae.models.stae import STAE
+from stae.train.datasets import ClipDataset, VideoList, collate
+from stae.train.stepwise import augment, seed_everything, select_frames
+from stae.video import normalize
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LatentTrainConfig:
+    epochs: int = 6
+    batch_size: int = 16
+    lr: float = 2e-3  # the codec's transforms, gains and entropy model
+    vit_lr: float = 0.0  # 0: the ViT stays frozen (it keeps serving wire v1 and v2 as it did)
+    distill: float = 1.0  # weight of the KL to the full-budget prediction
+    weight_decay: float = 0.01
+    augment: bool = True
+    workers: int = 2
+    seed: int = 0
+
+
+def _forward(
+    model: STAE, codec: LatentCodec, x: torch.Tensor, alpha: int, level: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits (B, K), bits per clip (B,) and symbols (B*α, C, h, w) for normalised clips x (B, T, C, S, S)."""
+    with torch.no_grad():
+        kept, idx = select_frames(model, x, alpha, 0.0)  # (B, α, C, S, S), (B, α)
+    b, a = kept.shape[:2]
+    y = codec.analysis(kept.flatten(0, 1))  # (B*α, channels, S/8, S/8)
+    q, z = codec.quantize(y, level)
+    frames = codec.dequantize(q, level).reshape(b, a, *kept.shape[2:])  # (B, α, C, S, S)
+    bits = codec.rate_bits(z, level).reshape(b, a).sum(1)  # (B,)
+    return model.vit(frames, idx), bits, q.detach()
+
+
+def finetune_latent(
+    model: STAE,
+    train: VideoList,
+    out: Path,
+    tc: LatentTrainConfig,
+    latent: LatentConfig,
+    *,
+    cache: str | None = None,
+    metadata: dict[str, object] | None = None,
+) -> tuple[Path, list[dict[str, float]]]:
+    """Give ``model`` a latent codec trained on ``train``; save the checkpoint (with ``latent.json``) to ``out``.
+    Returns the path and one row per epoch."""
+    seed_everything(tc.seed)
+    rng = random.Random(tc.seed)
+    gen = torch.Generator().manual_seed(tc.seed)
+    cfg = model.cfg.model_copy(update={"latent": latent})
+    student = STAE(cfg)
+    student.load_state_dict(model.state_dict(), strict=False)  # every part but the new codec
+    codec = student.latent
+    assert codec is not None
+    for p in student.parameters():
+        p.requires_grad_(False)
+    for p in codec.parameters():
+        p.requires_grad_(True)
+    groups: list[dict[str, Any]] = [{"params": list(codec.parameters()), "lr": tc.lr}]
+    lrs = [tc.lr]
+    if tc.vit_lr > 0:
+        for p in student.vit.parameters():
+            p.requires_grad_(True)
+        groups.append({"params": list(student.vit.parameters()), "lr": tc.vit_lr})
+        lrs.append(tc.vit_lr)
+    teacher = model.eval()
+    loader = DataLoader(
+        ClipDataset(train, cfg.num_frames, cfg.img_size, cache),
+        batch_size=tc.batch_size,
+        shuffle=True,
+        num_workers=tc.workers,
+        collate_fn=collate,
+        drop_last=True,
+        generator=torch.Generator().manual_seed(tc.seed),
+    )
+    opt = torch.optim.AdamW(groups, weight_decay=tc.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, lrs, total_steps=tc.epochs * len(loader), pct_start=0.1
+    )
+    history: list[dict[str, float]] = []
+    for epoch in range(tc.epochs):
+        start = time.perf_counter()
+        totals = torch.zeros(4, dtype=torch.float64)  # clips, correct, loss, bytes
+        student.eval()  # FA, and the ViT when frozen, without dropout; the codec has none
+        if tc.vit_lr > 0:
+            student.vit.train()
+        for frames, y in tqdm(loader, desc=f"latent epoch {epoch + 1}/{tc.epochs}", disable=None, leave=False):
+            if not len(y):
+                continue
+            if tc.augment:
+                frames = augment(frames, gen)
+            x = torch.from_numpy(normalize(frames.numpy(), cfg.mean, cfg.std))  # (B, T, C, S, S)
+            alpha = rng.choice(latent.alphas)
+            level = rng.randrange(latent.levels)
+            with torch.no_grad():
+                target = F.log_softmax(teacher.vit(x), dim=1)
+            logits, bits, _ = _forward(student, codec, x, alpha, level)
+            kb = bits / 8000
+            loss = (
+                F.cross_entropy(logits, y)
+                + tc.distill * F.kl_div(F.log_softmax(logits, 1), target, log_target=True, reduction="batchmean")
+                + latent.rate_weights[level] * kb.mean()
+            )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            opt.step()
+            sched.step()
+            totals += torch.tensor(
+                [len(y), float((logits.argmax(1) == y).sum()), float(loss) * len(y), float(kb.sum()) * 1000]
+            )
+        n = max(float(totals[0]), 1.0)
+        row = {
+            "epoch": epoch + 1,
+            "loss": float(totals[2]) / n,
+            "train_acc": float(totals[1]) / n,
+            "bytes_mean": float(totals[3]) / n,
+            "seconds": round(time.perf_counter() - start, 1),
+        }
+        history.append(row)
+        log.info("latent epoch %d: %s", epoch + 1, row)
+    tables = measure_tables(student, loader, latent)
+    student.eval()
+    meta = {**(metadata or {}), "latent_finetune": {**tc.__dict__}, "latent_history": history}
+    path = save_checkpoint(student, out, meta)
+    tables.save(path)
+    return path, history
+
+
+@torch.no_grad()
+def measure_tables(
+    model: STAE, loader: DataLoader[tuple[torch.Tensor, torch.Tensor]], latent: LatentConfig
+) -> LatentTables:
+    """The integer tables: symbol counts of the training set at every level, without augmentation."""
+    codec = model.latent
+    assert codec is not None
+    counts = torch.zeros(latent.levels, latent.channels, latent.symbols, dtype=torch.float64)
+    for frames, y in loader:
+        if not len(y):
+            continue
+        x = torch.from_numpy(normalize(frames.numpy(), model.cfg.mean, model.cfg.std))
+        for alpha in latent.alphas:
+            kept, _ = select_frames(model, x, alpha, 0.0)
+            y_lat = codec.analysis(kept.flatten(0, 1))
+            for level in range(latent.levels):
+                q, _ = codec.quantize(y_lat, level)
+                symbol_histograms(codec, q, level, counts)
+    gains = codec.log_gain.detach().exp().numpy()
+    return LatentTables.from_counts(gains, counts.numpy(), latent.max_symbol)
