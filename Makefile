@@ -69,11 +69,12 @@ TINY := models/tiny-synth
 STOCK ?= models/tiny-synth-stock
 tiny-synth: $(STAMP)
 	$(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 --size 64 --seed 0 $(FOOTAGE)
-	$(VENV)/bin/stae -v train --data $(WORK)/data --out $(WORK)/run --cache $(WORK)/cache --model tiny
+	$(VENV)/bin/stae -v train --data $(WORK)/data --out $(WORK)/run --cache $(WORK)/cache --model tiny \
+		--epochs 20,3,3,4
 	$(VENV)/bin/stae eval $(WORK)/run --data $(WORK)/data --cache $(WORK)/cache --store \
 		--json $(WORK)/eval.json --markdown $(WORK)/eval.md --plots $(WORK)/plots
 	$(VENV)/bin/stae eval $(WORK)/run --data $(WORK)/data --split test_unseen --cache $(WORK)/cache --h264-clips 0 \
-		--json $(WORK)/eval-unseen.json --markdown $(WORK)/eval-unseen.md
+		--alphas 16 4 1 --betas 1 0.4 0.1 --json $(WORK)/eval-unseen.json --markdown $(WORK)/eval-unseen.md
 	$(VENV)/bin/stae eval $(WORK)/run --data $(WORK)/data --cache $(WORK)/cache --alphas 4 16 --betas 0.2 0.1 0.05 \
 		--h264-clips 0 --json $(WORK)/eval-small-beta.json --markdown $(WORK)/eval-small-beta.md
 	rm -rf $(STOCK)
@@ -81,12 +82,13 @@ tiny-synth: $(STAMP)
 	cp $(WORK)/run/last/* $(WORK)/eval*.json $(WORK)/eval*.md $(WORK)/plots/*.png $(WORK)/data/backgrounds.json $(STOCK)/
 	$(VENV)/bin/stae profile --checkpoint $(STOCK) --clip $(CLIP) --json-out $(STOCK)/profile.json
 
-# Wire v2 (issue 11): fine-tune the Algorithm-1 model on H.264 output of its coded settings, and the plain
-# H.264 baseline's ViT likewise (the strong baseline); re-evaluate the lossless grid with the new ViT; measure
+# Wire v2 (issue 11) and v3 (issue 22): fine-tune the Algorithm-1 model on H.264 output of its coded settings,
+# and the plain H.264 baseline's ViT likewise (the strong baseline); train the learned latent codec on the
+# codec-aware model with its ViT frozen (so one ViT serves v1, v2 and v3); re-evaluate the lossless grid; measure
 # the accuracy-per-byte frontier of every method on held-out clips of an unseen seed, over footage of the
-# training videos and over the unseen videos; ship the codec-aware model as models/tiny-synth (the Algorithm-1
-# model stays as models/tiny-synth-stock, the baseline's ViT as models/tiny-synth-h264). Reads the training set
-# of `make tiny-synth` (made again when absent).
+# training videos and over the unseen videos; ship the result as models/tiny-synth (the Algorithm-1 model stays
+# as models/tiny-synth-stock, the baseline's ViT as models/tiny-synth-h264). Reads the training set of
+# `make tiny-synth` (made again when absent).
 tiny-synth-codec: $(STAMP)
 	test -f $(WORK)/data/train.txt || $(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 \
 		--size 64 --seed 0 $(FOOTAGE)
@@ -95,18 +97,19 @@ tiny-synth-codec: $(STAMP)
 	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/codec
 	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/h264 \
 		--settings 16,1,1 --lossless-share 0
+	$(VENV)/bin/stae -v finetune-latent $(WORK)/codec --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/latent
 	mkdir -p $(WORK)/out
-	$(VENV)/bin/stae eval $(WORK)/codec --data $(WORK)/data --cache $(WORK)/cache --store --h264-clips 0 \
+	$(VENV)/bin/stae eval $(WORK)/latent --data $(WORK)/data --cache $(WORK)/cache --store --h264-clips 0 \
 		--json $(WORK)/out/eval.json --markdown $(WORK)/out/eval.md --plots $(WORK)/out
-	$(VENV)/bin/stae -v frontier $(WORK)/codec --data $(WORK)/held --split test_unseen --clips 200 \
+	$(VENV)/bin/stae -v frontier $(WORK)/latent --data $(WORK)/held --split test_unseen --clips 200 \
 		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --json $(WORK)/out/frontier-unseen.json \
 		--markdown $(WORK)/out/frontier-unseen.md --plot $(WORK)/out/codec_frontier_unseen.png
-	$(VENV)/bin/stae -v frontier $(WORK)/codec --data $(WORK)/held --split test --clips 200 \
+	$(VENV)/bin/stae -v frontier $(WORK)/latent --data $(WORK)/held --split test --clips 200 \
 		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --store --json $(WORK)/out/frontier.json \
 		--markdown $(WORK)/out/frontier.md --plot $(WORK)/out/codec_frontier.png
 	rm -rf $(TINY) models/tiny-synth-h264
 	mkdir -p $(TINY) models/tiny-synth-h264
-	cp $(WORK)/codec/* $(WORK)/out/* $(WORK)/held/backgrounds.json $(TINY)/
+	cp $(WORK)/latent/* $(WORK)/out/* $(WORK)/held/backgrounds.json $(TINY)/
 	cp $(WORK)/h264/* models/tiny-synth-h264/
 	$(VENV)/bin/stae profile --checkpoint $(TINY) --clip $(CLIP) --json-out $(TINY)/profile.json
 

@@ -177,6 +177,21 @@ def test_eq5_chooses_among_coded_and_lossless_entries() -> None:
     assert (d.alpha, d.beta, d.max_bytes) == (16, 1.0, None)
 
 
+def test_eq5_chooses_a_latent_entry_when_it_is_the_most_accurate_that_fits() -> None:
+    latent = ProfileEntry(
+        alpha=16, beta=1.0, encoding="latent", level=3, bytes_p95=450, accuracy=0.77, bytes_brotli=400,
+        bytes_none=400, fa_ms=0.0, sa_ms=0.0, pack_ms=6.0, ee_ms=0.0, ed_ms=4.0, fr_ms=0.0, vit_ms=10.0,
+    )  # fmt: skip
+    profile = CODED.model_copy(update={"entries": (*CODED.entries, latent)})
+    assert latent.key == "latent:16,3"
+    # 1 Mbit/s, 25 ms: the 400-byte H.264 budget (74%) and the 450-byte latent (77%) both fit; the latent wins
+    d = choose(profile, 1e6, 25)
+    assert (d.encoding, d.level, d.alpha, d.max_bytes, d.entropy) == ("latent", 3, 16, None, "none")
+    assert d.predicted_ms == pytest.approx(6 + 4 + 10 + 450 * 8e3 / 1e6)
+    # H.264 entries say what they are too
+    assert choose(profile, 1e6, 100).encoding == "h264" and choose(profile, 1e9, 1000).encoding == "lossless"
+
+
 def test_fixed_budget_means_a_lossless_budget() -> None:
     d = choose(CODED, 1e6, 100, fixed=(16, 1.0))
     assert d.max_bytes is None and (d.alpha, d.beta) == (16, 1.0)

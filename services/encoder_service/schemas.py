@@ -59,10 +59,11 @@ class Budget(BaseModel):
     entropy: str
     frame_indices: list[int]
     fixed: bool
-    encoding: Literal["lossless", "h264"] = "lossless"  # wire v1 or v2
+    encoding: Literal["lossless", "h264", "latent"] = "lossless"  # wire v1, v2 or v3
     max_bytes: int | None = None  # h264: the byte budget the controller set
     scale: int = 1  # h264: frames coded at 1/scale of the side
     crf: int | None = None  # h264: the CRF that met the budget
+    level: int | None = None  # latent: the rate level the controller chose
 
 
 class DecisionInfo(BaseModel):
@@ -132,10 +133,11 @@ def recognize_response(
             entropy=d.entropy,
             frame_indices=result.frame_indices,
             fixed=fixed,
-            encoding="lossless" if d.max_bytes is None else "h264",
+            encoding=d.encoding,
             max_bytes=d.max_bytes,
             scale=d.scale,
             crf=result.crf,
+            level=d.level,
         ),
         decision=DecisionInfo(
             mode=d.mode,

@@ -108,10 +108,10 @@ class LatentConfig(_Frozen):
     level was trained with its own weight ``rate_weights[l]`` on the payload's kilobytes (task loss + λ·rate).
     """
 
-    channels: int = Field(16, ge=1, le=64)
+    channels: int = Field(12, ge=1, le=64)
     width: int = Field(48, ge=4)  # hidden channels of the analysis and synthesis transforms
     max_symbol: int = Field(7, ge=1, le=31)
-    rate_weights: tuple[float, ...] = (4.0, 2.0, 1.0, 0.5, 0.25, 0.12)
+    rate_weights: tuple[float, ...] = (3.0, 1.2, 0.5, 0.2, 0.08, 0.03)
     alphas: tuple[int, ...] = (16,)  # FA budgets the transforms were trained for
 
     @property

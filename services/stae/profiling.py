@@ -64,7 +64,24 @@ def measure_server(decoder: SemanticDecoder, alphas: Iterable[int], reps: int = 
     ramp = (np.arange(2**20) // 7 % 256).astype(np.uint8).tobytes()
     body = brotli.compress(ramp, quality=wire.DEFAULT_BROTLI_QUALITY)
     per_mb = median_ms(lambda: brotli.decompress(body), reps)
-    return ServerTimes(device=str(decoder.device), fr_ms=fr_ms, vit_ms=vit_ms, brotli_decode_ms_per_mb=per_mb)
+    latent_ms: dict[int, float] = {}
+    if decoder.latent is not None and cfg.latent is not None:  # wire v3: rANS decoding and the synthesis
+        tables = decoder.latent[1]
+        for alpha in cfg.latent.alphas:
+            shape = (alpha, tables.channels, s // wire.LATENT_STRIDE, s // wire.LATENT_STRIDE)
+            symbols = rng.integers(-1, 2, size=shape).astype(np.int64)  # small symbols, the common case
+            level = tables.levels // 2
+            stream = tables.encode(symbols, level)
+            clip = wire.LatentClip(t, np.arange(alpha), level, tables.channels, s, s, tables.tables_id, stream)
+            payload = wire.pack_latent(clip)
+            latent_ms[alpha] = median_ms(partial(_unpack_and_restore, decoder, payload), reps)
+    return ServerTimes(
+        device=str(decoder.device), fr_ms=fr_ms, vit_ms=vit_ms, brotli_decode_ms_per_mb=per_mb, latent_ms=latent_ms
+    )
+
+
+def _unpack_and_restore(decoder: SemanticDecoder, payload: bytes) -> None:
+    decoder.dense(decoder.unpack(payload))
 
 
 def build_profile(
@@ -122,6 +139,7 @@ def build_profile(
                 )
             )
     entries += _coded_entries(encoder, frames, server, accuracy or {}, coded_bytes or {}, reps, max_over_budget)
+    entries += _latent_entries(encoder, frames, server, accuracy or {}, coded_bytes or {}, reps)
     source = PAPER_PRIOR if used_prior else "measured: stae eval results stored in the checkpoint"
     return Profile(
         model=cfg.name,
@@ -181,6 +199,51 @@ def _coded_entries(
                     ed_ms=decode_ms,
                     fr_ms=0.0,  # FR does not run on decoded frames
                     vit_ms=server.vit_ms.get(setting.alpha, 0.0),
+                )
+            )
+    return entries
+
+
+def _latent_entries(
+    encoder: SemanticEncoder,
+    frames: np.ndarray,
+    server: ServerTimes,
+    accuracy: dict[str, float],
+    coded_bytes: dict[str, dict[str, float]],
+    reps: int,
+) -> list[ProfileEntry]:
+    """Wire-v3 entries, one per (α, rate level) that ``accuracy`` has: camera time (FA, analysis, rANS) on
+    ``frames``, the server's rANS decoding and synthesis (``ServerTimes.latent_ms``), bytes from the
+    evaluation."""
+    cfg, tables = encoder.config, encoder.latent_tables
+    if cfg.latent is None or tables is None:
+        return []
+    entries = []
+    for alpha in cfg.latent.alphas:
+        for level in range(tables.levels):
+            key = f"latent:{alpha},{level}"
+            if key not in accuracy:
+                continue
+            runs = [encoder.encode_latent(frames, alpha, level=level) for _ in range(reps + 1)][1:]
+            stats = coded_bytes.get(key, {})
+            mean = stats.get("mean", float(runs[-1].payload_bytes))
+            entries.append(
+                ProfileEntry(
+                    alpha=alpha,
+                    beta=1.0,
+                    encoding="latent",
+                    level=level,
+                    bytes_p95=stats.get("p95", mean),
+                    accuracy=accuracy[key],
+                    bytes_brotli=mean,
+                    bytes_none=mean,
+                    fa_ms=statistics.median(r.timings_ms["fa"] for r in runs),
+                    sa_ms=0.0,
+                    pack_ms=statistics.median(r.timings_ms["entropy_encode"] for r in runs),
+                    ee_ms=0.0,
+                    ed_ms=server.latent_ms.get(alpha, 0.0),
+                    fr_ms=0.0,
+                    vit_ms=server.vit_ms.get(alpha, 0.0),
                 )
             )
     return entries

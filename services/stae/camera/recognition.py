@@ -268,6 +268,8 @@ class RecognitionService:
 
     def _encode(self, frames: np.ndarray, camera_id: str, choice: Choice) -> EncodeResult:
         d, s = choice.decision, self.settings
+        if d.encoding == "latent":
+            return self.encoder.encode_latent(frames, d.alpha, level=d.level)
         if d.max_bytes is None:
             return self.encoder.encode(frames, d.alpha, d.beta, entropy=d.entropy, quality=s.brotli_quality)
         key = (camera_id, d.alpha, d.beta, d.scale, d.max_bytes)

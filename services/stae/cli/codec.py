@@ -66,9 +66,8 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
     from stae.train.latent import LatentTrainConfig, finetune_latent
 
     model, info = load_model(args.checkpoint)
-    latent = LatentConfig(
-        channels=args.channels, width=args.width, rate_weights=tuple(args.rate_weights), alphas=tuple(args.alphas)
-    )
+    given = {"channels": args.channels, "width": args.width, "rate_weights": args.rate_weights, "alphas": args.alphas}
+    latent = LatentConfig.model_validate({k: v for k, v in given.items() if v is not None})
     tc = LatentTrainConfig(epochs=args.epochs, lr=args.lr, vit_lr=args.vit_lr, workers=args.workers, seed=args.seed)
     meta = dict(info.metadata)
     if args.vit_lr > 0:  # a fine-tuned ViT: the stored accuracies of wire v1 and v2 no longer hold
@@ -122,10 +121,12 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     if args.store:  # the controller's profile reads the coded entries' accuracy and bytes from here
         coded = [r for r in doc["rows"] if r["method"] == "stae_h264"]
         keys = {f"h264:{r['alpha']},{r['beta']:g},{r['scale']},{r['max_bytes']}": r for r in coded}
+        keys |= {f"latent:{r['alpha']},{r['level']}": r for r in doc["rows"] if r["method"] == "stae_latent"}
         stored = dict(info.metadata.get("eval") or {})
         stored["accuracy"] = {**(stored.get("accuracy") or {}), **{k: r["accuracy"] for k, r in keys.items()}}
         stored["coded_bytes"] = {
-            k: {"mean": r["bytes_mean"], "p95": r["bytes_p95"], "over": r["over_budget"]} for k, r in keys.items()
+            k: {"mean": r["bytes_mean"], "p95": r["bytes_p95"], "over": r.get("over_budget", 0.0)}
+            for k, r in keys.items()
         }
         stored["coded_data"] = f"{args.data} ({args.split}, {len(clips)} clips)"
         update_metadata(info.path, {**info.metadata, "eval": stored})
@@ -166,12 +167,10 @@ def add(sub: Any) -> None:
     lt.add_argument("--epochs", type=int, default=6)
     lt.add_argument("--lr", type=float, default=2e-3, help="learning rate of the codec")
     lt.add_argument("--vit-lr", type=float, default=0.0, help="fine-tune the ViT too (0: frozen, serves v1/v2)")
-    lt.add_argument("--channels", type=int, default=16, help="latent channels per 8 x 8 block")
-    lt.add_argument("--width", type=int, default=48, help="hidden channels of the transforms")
-    lt.add_argument(
-        "--rate-weights", type=float, nargs="+", default=[4.0, 2.0, 1.0, 0.5, 0.25, 0.12], help="λ per rate level"
-    )
-    lt.add_argument("--alphas", type=int, nargs="+", default=[16], help="FA budgets to train the codec for")
+    lt.add_argument("--channels", type=int, help="latent channels per 8 x 8 block (default: LatentConfig's)")
+    lt.add_argument("--width", type=int, help="hidden channels of the transforms (default: LatentConfig's)")
+    lt.add_argument("--rate-weights", type=float, nargs="+", help="λ per rate level, on kilobytes (LatentConfig's)")
+    lt.add_argument("--alphas", type=int, nargs="+", help="FA budgets to train the codec for (LatentConfig's: 16)")
     lt.add_argument("--workers", type=int, default=2)
     lt.add_argument("--cache")
     lt.add_argument("--seed", type=int, default=0)

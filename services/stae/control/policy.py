@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from stae import wire
-from stae.control.profile import Profile, ProfileEntry
+from stae.control.profile import Encoding, Profile, ProfileEntry
 from stae.errors import BudgetError
 
 Mode = Literal["offload", "local"]
@@ -42,8 +42,10 @@ class Decision:
     payload_bytes: float  # predicted; 0 for local computing
     feasible: bool  # predicted_ms <= deadline
     reason: str
-    max_bytes: int | None = None  # wire v2 (H.264): the byte budget the encoder must meet; None: lossless v1
+    max_bytes: int | None = None  # wire v2 (H.264): the byte budget the encoder must meet
     scale: int = 1  # wire v2: frames coded at 1/scale of the side
+    encoding: Encoding = "lossless"  # wire v1, v2 (h264) or v3 (latent)
+    level: int | None = None  # wire v3: the rate level the encoder quantises at
 
 
 def predict_ms(
@@ -59,22 +61,24 @@ def predict_ms(
 
 
 def offload_options(entries: list[ProfileEntry]) -> list[tuple[Decision, ProfileEntry]]:
-    """Every way to offload: each entry with and without brotli (a coded H.264 entry has no separate entropy
-    coder: one option, labelled "none"); times and feasibility still to be filled in."""
+    """Every way to offload: each entry with and without brotli (a coded H.264 or latent entry has no separate
+    entropy coder: one option, labelled "none"); times and feasibility still to be filled in."""
     return [
         (
             Decision(
-                "offload",
-                e.alpha,
-                e.beta,
-                coder,
-                e.accuracy,
-                0.0,
-                e.payload_bytes(coder),
-                False,
-                "",
-                e.max_bytes,
-                e.scale,
+                mode="offload",
+                alpha=e.alpha,
+                beta=e.beta,
+                entropy=coder,
+                accuracy=e.accuracy,
+                predicted_ms=0.0,
+                payload_bytes=e.payload_bytes(coder),
+                feasible=False,
+                reason="",
+                max_bytes=e.max_bytes,
+                scale=e.scale,
+                encoding=e.encoding,
+                level=e.level,
             ),
             e,
         )

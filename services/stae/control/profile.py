@@ -1,8 +1,9 @@
 """The profile table eq. 5 is solved over: for every budget (α, β), accuracy, payload bytes and stage times.
 
-Two kinds of entry: lossless (wire v1) budgets (α, β), and, for a model fine-tuned on H.264 output, coded (wire
-v2) budgets (α, β, scale, byte budget B), whose bytes are measured as a distribution (mean, 95th percentile,
-share over B): eq. 5 uses the 95th percentile, what is actually sent in all but 1 request in 20.
+Three kinds of entry: lossless (wire v1) budgets (α, β); for a model fine-tuned on H.264 output, coded (wire
+v2) budgets (α, β, scale, byte budget B); for a model with a learned latent codec, latent (wire v3) budgets (α,
+rate level). The bytes of the last two are measured as a distribution (mean, 95th percentile, share over B):
+eq. 5 uses the 95th percentile, what is actually sent in all but 1 request in 20.
 
 Stage names are the paper's eq. 3 terms: FA, SA and entropy encoding (EE) on the camera, entropy decoding (ED),
 FR and the ViT on the server. Camera times and payload sizes are measured by the encoder on its own device;
@@ -40,7 +41,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-Encoding = Literal["lossless", "h264"]
+Encoding = Literal["lossless", "h264", "latent"]
 
 
 class ProfileEntry(_Model):
@@ -49,7 +50,8 @@ class ProfileEntry(_Model):
     encoding: Encoding = "lossless"
     scale: int = Field(1, ge=1)  # h264: frames coded at 1/scale of the side
     max_bytes: int | None = Field(None, ge=1)  # h264: the byte budget the encoder is asked to meet
-    bytes_p95: float | None = Field(None, gt=0)  # h264: 95th percentile of the payload bytes measured
+    level: int | None = Field(None, ge=0)  # latent: the rate level the encoder quantises at
+    bytes_p95: float | None = Field(None, gt=0)  # h264, latent: 95th percentile of the payload bytes measured
     over_budget: float = Field(0.0, ge=0, le=1)  # h264: share of measured payloads above max_bytes
     accuracy: float = Field(ge=0, le=1)
     bytes_brotli: float = Field(gt=0)
@@ -58,15 +60,18 @@ class ProfileEntry(_Model):
     sa_ms: float = Field(ge=0)
     pack_ms: float = Field(ge=0)  # packing without entropy coding
     ee_ms: float = Field(ge=0)  # extra time brotli adds on the camera
-    ed_ms: float = Field(ge=0)  # brotli decoding on the server
+    ed_ms: float = Field(ge=0)  # brotli, H.264 or rANS decoding on the server (latent: with the synthesis)
     fr_ms: float = Field(ge=0)
     vit_ms: float = Field(ge=0)
 
     @property
     def key(self) -> str:
-        """How accuracies are stored by ``stae eval``: "α,β" for lossless, "h264:α,β,scale,B" for coded."""
+        """How accuracies are stored by ``stae eval``/``stae frontier``: "α,β" for lossless, "h264:α,β,scale,B"
+        for coded, "latent:α,level" for the learned latent."""
         if self.encoding == "lossless":
             return f"{self.alpha},{self.beta:g}"
+        if self.encoding == "latent":
+            return f"latent:{self.alpha},{self.level}"
         return f"h264:{self.alpha},{self.beta:g},{self.scale},{self.max_bytes}"
 
     def entry_is(self, alpha: int, beta: float) -> bool:
@@ -74,13 +79,13 @@ class ProfileEntry(_Model):
         return self.encoding == "lossless" and self.alpha == alpha and abs(self.beta - beta) < 1e-6
 
     def payload_bytes(self, entropy: wire.EntropyCoder) -> float:
-        if self.encoding == "h264":
+        if self.encoding != "lossless":
             return self.bytes_p95 or self.bytes_none
         return self.bytes_brotli if entropy == "brotli" else self.bytes_none
 
     def compute_ms(self, entropy: wire.EntropyCoder) -> float:
         """Eq. 3: every stage's time except the transfer."""
-        coding = self.ee_ms + self.ed_ms if entropy == "brotli" or self.encoding == "h264" else 0.0
+        coding = self.ee_ms + self.ed_ms if entropy == "brotli" or self.encoding != "lossless" else 0.0
         return self.fa_ms + self.sa_ms + self.pack_ms + coding + self.fr_ms + self.vit_ms
 
 
@@ -107,6 +112,7 @@ class ServerTimes(_Model):
     fr_ms: dict[int, float]  # per α, for β < 100% (FR is skipped at β = 100%)
     vit_ms: dict[int, float]  # per α
     brotli_decode_ms_per_mb: float  # entropy decoding time per MB of brotli body
+    latent_ms: dict[int, float] = {}  # per α: rANS decoding and the synthesis of a wire v3 payload, if any
 
 
 def paper_server_times(brotli_decode_ms_per_mb: float) -> ServerTimes:

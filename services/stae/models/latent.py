@@ -13,6 +13,8 @@ same integers.
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -26,10 +28,10 @@ class LatentAnalysis(nn.Module):
     def __init__(self, cfg: LatentConfig, in_chans: int) -> None:
         super().__init__()
         w = cfg.width
-        self.net = nn.Sequential(
-            nn.Conv2d(in_chans, w, 5, stride=2, padding=2),
+        self.net = nn.Sequential(  # half width at full resolution: the camera's cost is mostly there
+            nn.Conv2d(in_chans, w // 2, 5, stride=2, padding=2),
             nn.GELU(),
-            nn.Conv2d(w, w, 3, stride=2, padding=1),
+            nn.Conv2d(w // 2, w, 3, stride=2, padding=1),
             nn.GELU(),
             nn.Conv2d(w, w, 3, stride=2, padding=1),
             nn.GELU(),
@@ -47,10 +49,11 @@ class LatentSynthesis(nn.Module):
     def __init__(self, cfg: LatentConfig, in_chans: int) -> None:
         super().__init__()
         w = cfg.width
-        layers: list[nn.Module] = [nn.Conv2d(cfg.channels, w, 3, padding=1), nn.GELU()]
-        for _ in range(3):
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(w, w, 3, padding=1), nn.GELU()]
-        layers.append(nn.Conv2d(w, in_chans, 3, padding=1))
+        widths = (w, w, w // 2, w // 4)  # at S/8, S/4, S/2, S: narrower as the resolution grows
+        layers: list[nn.Module] = [nn.Conv2d(cfg.channels, widths[0], 3, padding=1), nn.GELU()]
+        for a, b in itertools.pairwise(widths):
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(a, b, 3, padding=1), nn.GELU()]
+        layers.append(nn.Conv2d(widths[-1], in_chans, 3, padding=1))
         self.net = nn.Sequential(*layers)
 
     def forward(self, latent: Tensor) -> Tensor:

@@ -109,9 +109,7 @@ def finetune_latent(
         generator=torch.Generator().manual_seed(tc.seed),
     )
     opt = torch.optim.AdamW(groups, weight_decay=tc.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, lrs, total_steps=tc.epochs * len(loader), pct_start=0.1
-    )
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lrs, total_steps=tc.epochs * len(loader), pct_start=0.1)
     history: list[dict[str, float]] = []
     for epoch in range(tc.epochs):
         start = time.perf_counter()

@@ -10,6 +10,7 @@ from .model_metadata_input import ModelMetadataInput
 from .ready_response_ready import ReadyResponseReady
 from .server_times import ServerTimes
 from .server_times_fr_ms import ServerTimesFrMs
+from .server_times_latent_ms import ServerTimesLatentMs
 from .server_times_vit_ms import ServerTimesVitMs
 from .validation_error import ValidationError
 from .validation_error_context import ValidationErrorContext
@@ -25,6 +26,7 @@ __all__ = (
     "ReadyResponseReady",
     "ServerTimes",
     "ServerTimesFrMs",
+    "ServerTimesLatentMs",
     "ServerTimesVitMs",
     "ValidationError",
     "ValidationErrorContext",

@@ -32,6 +32,7 @@ class Budget:
             frame_indices (list[int]):
             crf (int | None | Unset):
             encoding (BudgetEncoding | Unset):  Default: BudgetEncoding.LOSSLESS.
+            level (int | None | Unset):
             max_bytes (int | None | Unset):
             scale (int | Unset):  Default: 1.
      """
@@ -43,6 +44,7 @@ class Budget:
     frame_indices: list[int]
     crf: int | None | Unset = UNSET
     encoding: BudgetEncoding | Unset = BudgetEncoding.LOSSLESS
+    level: int | None | Unset = UNSET
     max_bytes: int | None | Unset = UNSET
     scale: int | Unset = 1
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -75,6 +77,12 @@ class Budget:
             encoding = self.encoding.value
 
 
+        level: int | None | Unset
+        if isinstance(self.level, Unset):
+            level = UNSET
+        else:
+            level = self.level
+
         max_bytes: int | None | Unset
         if isinstance(self.max_bytes, Unset):
             max_bytes = UNSET
@@ -97,6 +105,8 @@ class Budget:
             field_dict["crf"] = crf
         if encoding is not UNSET:
             field_dict["encoding"] = encoding
+        if level is not UNSET:
+            field_dict["level"] = level
         if max_bytes is not UNSET:
             field_dict["max_bytes"] = max_bytes
         if scale is not UNSET:
@@ -140,6 +150,16 @@ class Budget:
 
 
 
+        def _parse_level(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        level = _parse_level(d.pop("level", UNSET))
+
+
         def _parse_max_bytes(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -160,6 +180,7 @@ class Budget:
             frame_indices=frame_indices,
             crf=crf,
             encoding=encoding,
+            level=level,
             max_bytes=max_bytes,
             scale=scale,
         )

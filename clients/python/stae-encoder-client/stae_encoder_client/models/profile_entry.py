@@ -39,6 +39,7 @@ class ProfileEntry:
             vit_ms (float):
             bytes_p95 (float | None | Unset):
             encoding (ProfileEntryEncoding | Unset):  Default: ProfileEntryEncoding.LOSSLESS.
+            level (int | None | Unset):
             max_bytes (int | None | Unset):
             over_budget (float | Unset):  Default: 0.0.
             scale (int | Unset):  Default: 1.
@@ -58,6 +59,7 @@ class ProfileEntry:
     vit_ms: float
     bytes_p95: float | None | Unset = UNSET
     encoding: ProfileEntryEncoding | Unset = ProfileEntryEncoding.LOSSLESS
+    level: int | None | Unset = UNSET
     max_bytes: int | None | Unset = UNSET
     over_budget: float | Unset = 0.0
     scale: int | Unset = 1
@@ -102,6 +104,12 @@ class ProfileEntry:
             encoding = self.encoding.value
 
 
+        level: int | None | Unset
+        if isinstance(self.level, Unset):
+            level = UNSET
+        else:
+            level = self.level
+
         max_bytes: int | None | Unset
         if isinstance(self.max_bytes, Unset):
             max_bytes = UNSET
@@ -133,6 +141,8 @@ class ProfileEntry:
             field_dict["bytes_p95"] = bytes_p95
         if encoding is not UNSET:
             field_dict["encoding"] = encoding
+        if level is not UNSET:
+            field_dict["level"] = level
         if max_bytes is not UNSET:
             field_dict["max_bytes"] = max_bytes
         if over_budget is not UNSET:
@@ -191,6 +201,16 @@ class ProfileEntry:
 
 
 
+        def _parse_level(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        level = _parse_level(d.pop("level", UNSET))
+
+
         def _parse_max_bytes(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -220,6 +240,7 @@ class ProfileEntry:
             vit_ms=vit_ms,
             bytes_p95=bytes_p95,
             encoding=encoding,
+            level=level,
             max_bytes=max_bytes,
             over_budget=over_budget,
             scale=scale,
