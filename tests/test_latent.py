@@ -180,3 +180,64 @@ def test_symbol_histograms_count_every_symbol() -> None:
     symbol_histograms(codec, q, 2, counts)
     assert counts[2].sum() == q.numel() and counts[[0, 1, 3, 4, 5]].sum() == 0
     assert counts[2, 1, 7 + int(q[0, 1, 0, 0])] >= 1
+
+
+@pytest.mark.slow
+def test_finetune_latent_trains_the_codec_only_and_ships_tables_and_onnx(tmp_path: Path) -> None:
+    """`stae finetune-latent` on a few clips: the ViT and FA are untouched (frozen), the codec moved, and the
+    checkpoint carries latent.json and latent.onnx that the torch-free camera loads."""
+    from safetensors.torch import load_file
+
+    from stae.cli import main
+    from stae.train.synth import SynthConfig, generate
+
+    generate(tmp_path / "d", SynthConfig(classes=2, clips_per_class=12, size=64, seed=4))  # 18 train clips
+    torch.manual_seed(0)
+    base = save_checkpoint(STAE(build_config("tiny", labels=("move_right", "move_left"))).eval(), tmp_path / "base")
+    args = ["finetune-latent", str(base), "--data", str(tmp_path / "d"), "--out", str(tmp_path / "lt")]
+    assert main([*args, "--epochs", "1", "--workers", "0", "--channels", "4", "--width", "8"]) == 0
+    before, after = load_file(str(base / "model.safetensors")), load_file(str(tmp_path / "lt" / "model.safetensors"))
+    assert all(torch.equal(before[k], after[k]) for k in before)  # every part that existed is as it was
+    assert any(k.startswith("latent.") for k in after)
+    info = read_checkpoint(tmp_path / "lt")
+    assert info.config.latent is not None and info.config.latent.channels == 4
+    assert (info.path / "latent.onnx").is_file() and LatentTables.load(info.path).channels == 4
+    assert SemanticEncoder.from_checkpoint(info, runtime="onnx").latent_tables is not None
+
+
+@pytest.mark.slow
+def test_frontier_command_measures_and_stores_the_latent_rows(latent_checkpoint: Path, tmp_path: Path) -> None:
+    """`stae frontier` on a latent checkpoint: a row per rate level, H.264 at both presets through both ViTs,
+    and --store writes the latent accuracies and byte distributions the profile offers the controller."""
+    import json
+    import shutil
+
+    from stae.checkpoint import read_checkpoint
+    from stae.cli import main
+    from stae.control.profile import ServerTimes
+    from stae.profiling import build_profile
+    from stae.train.synth import SynthConfig, generate
+
+    generate(tmp_path / "d", SynthConfig(classes=2, clips_per_class=4, size=64, seed=3, test_share=0.5))
+    ck = shutil.copytree(latent_checkpoint, tmp_path / "ck")
+    out = tmp_path / "f.json"
+    argv = ["frontier", str(ck), "--data", str(tmp_path / "d"), "--split", "test", "--clips", "2", "--stock", str(ck)]
+    assert main([*argv, "--baseline", str(ck), "--store", "--json", str(out), "--plot", str(tmp_path / "f.png")]) == 0
+    doc = json.loads(out.read_text())
+    levels = [r["level"] for r in doc["rows"] if r["method"] == "stae_latent"]
+    assert levels == list(range(6))
+    methods = {(r["method"], r["vit"]) for r in doc["rows"]}
+    assert {("h264_16_medium", "stock"), ("h264_16_medium", "h264_finetuned")} <= methods
+    assert "stae_latent" in doc["accuracy_at_bytes"]["3000"] and (tmp_path / "f.png").is_file()
+    meta = read_checkpoint(ck).metadata["eval"]
+    assert {f"latent:16,{lv}" for lv in range(6)} <= set(meta["accuracy"]) <= set(meta["coded_bytes"]) | {"16,1"}
+    # the profile turns them into latent entries eq. 5 can choose
+    enc = SemanticEncoder.from_checkpoint(ck)
+    server = ServerTimes(
+        device="cpu", fr_ms={16: 1.0}, vit_ms={16: 2.0}, brotli_decode_ms_per_mb=1.0, latent_ms={16: 3.0}
+    )
+    frames = read_clip(sorted((tmp_path / "d").rglob("*.mp4"))[0], 16, 64)
+    profile = build_profile(enc, frames, server, accuracy=meta["accuracy"], coded_bytes=meta["coded_bytes"], reps=1)
+    latent = [e for e in profile.entries if e.encoding == "latent"]
+    assert [e.level for e in latent] == list(range(6)) and all(e.ed_ms == 3.0 for e in latent)
+    assert all(e.bytes_p95 == meta["coded_bytes"][e.key]["p95"] for e in latent)

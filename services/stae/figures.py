@@ -139,6 +139,7 @@ CODEC_CURVES = {
     ("stae_lossless", "codec_aware"): ("lossless STAE (wire v1)", "C0", "s"),
     ("h264_16", "stock"): ("H.264 of 16 frames, stock ViT", "k", "^"),
     ("h264_16", "h264_finetuned"): ("H.264 of 16 frames, H.264-fine-tuned ViT", "C2", "v"),
+    ("h264_16_medium", "h264_finetuned"): ("H.264 (medium) of 16 frames, H.264-fine-tuned ViT", "C4", "<"),
     ("h264_fa", "stock"): ("H.264 of FA's frames, stock ViT", "C7", "x"),
 }
 

@@ -108,6 +108,8 @@ def finetune_latent(
         drop_last=True,
         generator=torch.Generator().manual_seed(tc.seed),
     )
+    if len(loader) == 0:
+        raise ValueError(f"{len(train)} training clips make no full batch of {tc.batch_size}")
     opt = torch.optim.AdamW(groups, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lrs, total_steps=tc.epochs * len(loader), pct_start=0.1)
     history: list[dict[str, float]] = []
