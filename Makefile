@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED ?= ../shared/data
 CLIP   ?= $(SHARED)/clips/arm_wrestling_k400.mp4
 
-.PHONY: setup test test-fast lint typecheck unit bench bench-codec bench-camera reliability demo sdk tiny-synth tiny-synth-codec clean
+.PHONY: setup test test-fast lint typecheck unit bench bench-codec bench-latent bench-camera reliability demo sdk tiny-synth tiny-synth-codec clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ bench: $(STAMP)
 # Wire v2 on the camera: FA + SA + H.264 within a byte budget against plain libx264 veryfast, real clips, 224 px
 bench-codec: $(STAMP)
 	$(PY) bench/codec_camera.py --json bench/results/codec-camera-cpu.json --markdown bench/results/codec-camera-cpu.md
+
+# Wire v3 on the camera: FA + analysis + rANS against libx264 veryfast of the same frames, tiny and vit-base geometry
+bench-latent: $(STAMP)
+	$(PY) bench/latent_camera.py --json bench/results/latent-camera-cpu.json --markdown bench/results/latent-camera-cpu.md
 
 # FA + SA on ONNX Runtime (the camera image) against PyTorch, side by side on the real clips
 bench-camera: $(STAMP)
@@ -97,7 +101,8 @@ tiny-synth-codec: $(STAMP)
 	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/codec
 	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/h264 \
 		--settings 16,1,1 --lossless-share 0
-	$(VENV)/bin/stae -v finetune-latent $(WORK)/codec --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/latent
+	$(VENV)/bin/stae -v finetune-latent $(WORK)/codec --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/latent \
+		--epochs 8
 	mkdir -p $(WORK)/out
 	$(VENV)/bin/stae eval $(WORK)/latent --data $(WORK)/data --cache $(WORK)/cache --store --h264-clips 0 \
 		--json $(WORK)/out/eval.json --markdown $(WORK)/out/eval.md --plots $(WORK)/out
@@ -107,6 +112,8 @@ tiny-synth-codec: $(STAMP)
 	$(VENV)/bin/stae -v frontier $(WORK)/latent --data $(WORK)/held --split test --clips 200 \
 		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --store --json $(WORK)/out/frontier.json \
 		--markdown $(WORK)/out/frontier.md --plot $(WORK)/out/codec_frontier.png
+	$(PY) bench/camera_classifier.py --checkpoint $(WORK)/latent --data $(WORK)/data --held $(WORK)/held \
+		--cache $(WORK)/cache --json $(WORK)/out/camera-classifier.json --markdown $(WORK)/out/camera-classifier.md
 	rm -rf $(TINY) models/tiny-synth-h264
 	mkdir -p $(TINY) models/tiny-synth-h264
 	cp $(WORK)/latent/* $(WORK)/out/* $(WORK)/held/backgrounds.json $(TINY)/
