@@ -243,6 +243,9 @@ def test_footage_backgrounds_move_and_the_split_is_by_video(tmp_path: Path) -> N
         generate(tmp_path / "e", cfg, seen, seen)
     with pytest.raises(FootageError, match="no background video"):
         generate(tmp_path / "f", cfg, [str(tmp_path / "nothing.mp4")])
+    (tmp_path / "junk.mp4").write_bytes(b"not a video" * 100)
+    with pytest.raises(FootageError, match="does not decode"):
+        generate(tmp_path / "g", cfg, [str(tmp_path / "junk.mp4")])
 
 
 def test_benchmark_split_names_real_videos_on_disk() -> None:
