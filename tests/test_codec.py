@@ -161,8 +161,8 @@ def test_v2_bad_messages_are_refused_before_decoding() -> None:
     big = wire.pack_coded(coded_clip(height=2048, width=2048, coded_height=2048, coded_width=2048))
     with pytest.raises(PayloadError, match="exceed the limit"):
         wire.unpack(big, WireLimits(max_decoded_bytes=2**20))
-    with pytest.raises(PayloadError, match="version 3"):
-        wire.unpack(wire.MAGIC + b"\x03" + bytes(40))
+    with pytest.raises(PayloadError, match="version 4"):
+        wire.unpack(wire.MAGIC + b"\x04" + bytes(40))
 
 
 @pytest.fixture(scope="module")
