@@ -96,24 +96,27 @@ tiny-synth: $(STAMP)
 tiny-synth-codec: $(STAMP)
 	test -f $(WORK)/data/train.txt || $(VENV)/bin/stae synth --out $(WORK)/data --classes 10 --clips-per-class 400 \
 		--size 64 --seed 0 $(FOOTAGE)
-	$(VENV)/bin/stae synth --out $(WORK)/held --classes 10 --clips-per-class 20 --test-share 1 --size 64 --seed 4242 \
+	$(VENV)/bin/stae synth --out $(WORK)/held --classes 10 --clips-per-class 15 --test-share 1 --size 64 --seed 4242 \
 		$(FOOTAGE)
-	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/codec
+	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/codec \
+		--epochs 3
 	$(VENV)/bin/stae -v finetune-codec $(STOCK) --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/h264 \
-		--settings 16,1,1 --lossless-share 0
+		--settings 16,1,1 --lossless-share 0 --epochs 3
 	$(VENV)/bin/stae -v finetune-latent $(WORK)/codec --data $(WORK)/data --cache $(WORK)/cache --out $(WORK)/latent \
-		--epochs 8
+		--epochs 6
 	mkdir -p $(WORK)/out
 	$(VENV)/bin/stae eval $(WORK)/latent --data $(WORK)/data --cache $(WORK)/cache --store --h264-clips 0 \
-		--json $(WORK)/out/eval.json --markdown $(WORK)/out/eval.md --plots $(WORK)/out
-	$(VENV)/bin/stae -v frontier $(WORK)/latent --data $(WORK)/held --split test_unseen --clips 200 \
+		--alphas 16 8 4 2 1 --betas 1 0.4 0.1 --json $(WORK)/out/eval.json --markdown $(WORK)/out/eval.md \
+		--plots $(WORK)/out
+	$(VENV)/bin/stae -v frontier $(WORK)/latent --data $(WORK)/held --split test_unseen --clips 150 \
 		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --json $(WORK)/out/frontier-unseen.json \
 		--markdown $(WORK)/out/frontier-unseen.md --plot $(WORK)/out/codec_frontier_unseen.png
-	$(VENV)/bin/stae -v frontier $(WORK)/latent --data $(WORK)/held --split test --clips 200 \
+	$(VENV)/bin/stae -v frontier $(WORK)/latent --data $(WORK)/held --split test --clips 150 \
 		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --store --json $(WORK)/out/frontier.json \
 		--markdown $(WORK)/out/frontier.md --plot $(WORK)/out/codec_frontier.png
 	$(PY) bench/camera_classifier.py --checkpoint $(WORK)/latent --data $(WORK)/data --held $(WORK)/held \
-		--cache $(WORK)/cache --json $(WORK)/out/camera-classifier.json --markdown $(WORK)/out/camera-classifier.md
+		--cache $(WORK)/cache --epochs 5 --json $(WORK)/out/camera-classifier.json \
+		--markdown $(WORK)/out/camera-classifier.md
 	rm -rf $(TINY) models/tiny-synth-h264
 	mkdir -p $(TINY) models/tiny-synth-h264
 	cp $(WORK)/latent/* $(WORK)/out/* $(WORK)/held/backgrounds.json $(TINY)/

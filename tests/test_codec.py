@@ -256,3 +256,22 @@ def test_the_profile_offers_only_budgets_the_encoder_keeps() -> None:
     coded = [e for e in profile.entries if e.encoding == "h264"]
     assert [(e.max_bytes, e.bytes_p95, e.accuracy, e.scale) for e in coded] == [(900, 850, 0.7, 2)]
     assert coded[0].vit_ms == 2.0 and coded[0].fr_ms == 0.0 and coded[0].pack_ms > 0 and coded[0].ed_ms > 0
+
+
+def test_the_profile_offers_no_lossless_budget_nobody_measured() -> None:
+    """With some lossless accuracies measured, the unmeasured budgets are left out rather than given the
+    paper's HMDB51 prior; with none measured, every budget gets the prior and the profile says so."""
+    import torch
+
+    from stae.control.profile import PAPER_PRIOR, ServerTimes
+    from stae.profiling import build_profile
+
+    torch.manual_seed(0)
+    cfg = build_config("tiny").model_copy(update={"alphas": (16, 4), "betas": (1.0, 0.4)})
+    encoder = SemanticEncoder.from_model(STAE(cfg).eval())
+    server = ServerTimes(device="cpu", fr_ms={16: 5.0, 4: 3.0}, vit_ms={16: 4.0, 4: 2.0}, brotli_decode_ms_per_mb=2.0)
+    partial = build_profile(encoder, synthetic_clip(7), server, accuracy={"16,1": 0.8, "4,0.4": 0.5}, reps=1)
+    assert [(e.alpha, e.beta, e.accuracy) for e in partial.entries] == [(16, 1.0, 0.8), (4, 0.4, 0.5)]
+    assert partial.accuracy_source != PAPER_PRIOR
+    prior = build_profile(encoder, synthetic_clip(7), server, reps=1)
+    assert len(prior.entries) == 4 and prior.accuracy_source == PAPER_PRIOR
