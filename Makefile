@@ -104,7 +104,7 @@ tiny-synth-codec: $(STAMP)
 		--epochs 6
 	mkdir -p $(WORK)/out
 	$(VENV)/bin/stae eval $(WORK)/latent --data $(WORK)/data --cache $(WORK)/cache --store --h264-clips 0 \
-		--alphas 16 8 4 2 1 --betas 1 0.4 0.1 --json $(WORK)/out/eval.json --markdown $(WORK)/out/eval.md \
+		--alphas 16 4 1 --betas 1 0.4 0.1 --json $(WORK)/out/eval.json --markdown $(WORK)/out/eval.md \
 		--plots $(WORK)/out
 	$(VENV)/bin/stae -v frontier $(WORK)/latent --data $(WORK)/held --split test_unseen --clips 150 \
 		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --json $(WORK)/out/frontier-unseen.json \
