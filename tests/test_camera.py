@@ -94,9 +94,8 @@ def test_the_camera_service_runs_without_torch(clips: list[Path]) -> None:
         "create_app(EncoderSettings(api_keys='k', decoder_token='t'))\n"
         f"frames = read_clip({str(clips[0])!r}, enc.config.num_frames, enc.config.img_size)\n"
         "r = enc.encode_coded(frames, 4, 0.7, 800)\n"
-        "v3 = enc.encode_latent(frames, 16, 600)\n"  # wire v3: analysis on ONNX Runtime, rANS in pure Python
-        "print(enc.attention.runtime, r.payload_bytes <= 800, v3.payload[4], v3.payload_bytes <= 600)\n"
+        "print(enc.attention.runtime, r.payload_bytes <= 800)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["onnx", "True", "3", "True"]
+    assert out.stdout.split() == ["onnx", "True"]

@@ -133,6 +133,25 @@ def test_camera_runtimes_and_edge_agree_on_every_symbol(latent_checkpoint: Path,
     assert max(sizes) > min(sizes)  # the levels differ
 
 
+def test_wire_v3_on_the_camera_needs_no_torch(latent_checkpoint: Path, clips: list[Path]) -> None:
+    """The analysis on ONNX Runtime and the rANS coder in pure Python, with PyTorch made unimportable."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from stae.camera import SemanticEncoder\n"
+        "from stae.video import read_clip\n"
+        f"enc = SemanticEncoder.from_checkpoint({str(latent_checkpoint)!r})\n"
+        f"frames = read_clip({str(clips[0])!r}, 16, 64)\n"
+        "r = enc.encode_latent(frames, 16, 400)\n"
+        "print(enc.attention.runtime, r.payload[4], r.level is not None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["onnx", "3", "True"]
+
+
 def test_byte_budget_picks_the_highest_level_that_fits(latent_checkpoint: Path, clips: list[Path]) -> None:
     enc = SemanticEncoder.from_checkpoint(latent_checkpoint)
     frames = read_clip(clips[0], 16, 64)

@@ -260,7 +260,7 @@ def test_benchmark_split_names_real_videos_on_disk() -> None:
 
 
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "tiny-synth"
-UNSEEN_FLOOR = 0.6  # measured: see the shipped model's eval-unseen / frontier-unseen; chance is 0.1
+UNSEEN_FLOOR = 0.45  # the shipped model: ~65% over unseen videos at the full budget (frontier-unseen.md); chance 0.1
 
 
 def test_shipped_checkpoint_recognizes_actions_over_unseen_footage(tmp_path: Path) -> None:

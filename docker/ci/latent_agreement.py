@@ -1,9 +1,14 @@
 """Wire v3 across CPUs: the camera image (arm64 under QEMU in docker/ci/stack.sh) codes the real clips, the
 edge (this machine, amd64, PyTorch) decodes them, and every symbol must come back exactly as the camera
-quantised it, with the integer tables both load from the shipped checkpoint.
+quantised it, with the integer tables both load from the same checkpoint.
 
+    a checkpoint (here):             python latent_agreement.py make --checkpoint CK
     camera side (in the container):  python latent_agreement.py camera --checkpoint CK --clips DIR > coded.json
-    edge side (here):                python latent_agreement.py edge --checkpoint CK --clips DIR coded.json
+    edge side (here):                python latent_agreement.py edge --checkpoint CK --clips DIR --coded coded.json
+
+``make`` writes the tiny model with a seeded, randomly initialised latent codec (symbol agreement does not
+depend on training; the shipped model has no trained latent codec yet), tables peaked at zero as trained ones
+are, and its ONNX export.
 
 The edge side also codes the same clips with its own ONNX Runtime and says how many payloads came out byte for
 byte the same (the analysis' float rounding may differ between CPUs, which only moves a symbol across a
@@ -23,6 +28,32 @@ import numpy as np
 
 from stae.camera import SemanticEncoder
 from stae.video import read_clip
+
+
+def make(checkpoint: Path) -> None:
+    import torch
+
+    from stae.config import LatentConfig
+    from stae.latent import LatentTables
+    from stae.models import STAE, build_config
+    from stae.models.camera import export_onnx
+    from stae.models.checkpoint import save_checkpoint
+
+    torch.manual_seed(0)
+    latent = LatentConfig()
+    model = STAE(build_config("tiny").model_copy(update={"latent": latent})).eval()
+    assert model.latent is not None
+    with torch.no_grad():  # gains that spread the levels from a few to many non-zero symbols
+        model.latent.log_gain.copy_(torch.linspace(0.0, 3.0, latent.levels)[:, None].expand_as(model.latent.log_gain))
+    out = save_checkpoint(model, checkpoint, {"trained": False})
+    k = latent.max_symbol
+    counts = 1000 * np.exp(-np.abs(np.arange(-k, k + 1)))[None, None, :].repeat(latent.levels, 0).repeat(
+        latent.channels, 1
+    )
+    LatentTables.from_counts(model.latent.log_gain.detach().exp().numpy(), counts, k).save(out)
+    from stae.checkpoint import read_checkpoint
+
+    export_onnx(read_checkpoint(out))
 
 
 def camera(checkpoint: Path, clips: Path) -> list[dict[str, object]]:
@@ -80,11 +111,16 @@ def edge(checkpoint: Path, clips: Path, coded: list[dict[str, str]]) -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("side", choices=["camera", "edge"])
+    p.add_argument("side", choices=["make", "camera", "edge"])
     p.add_argument("--checkpoint", type=Path, required=True)
-    p.add_argument("--clips", type=Path, required=True)
-    p.add_argument("coded", nargs="?", type=Path, help="edge: the camera side's output")
+    p.add_argument("--clips", type=Path)
+    p.add_argument("--coded", type=Path, help="edge: the camera side's output")
     args = p.parse_args()
+    if args.side == "make":
+        make(args.checkpoint)
+        return 0
+    if args.clips is None:
+        p.error("the camera and edge sides need --clips")
     if args.side == "camera":
         json.dump(camera(args.checkpoint, args.clips), sys.stdout)
         return 0

@@ -198,13 +198,17 @@ if [ "${STAE_CI_ARM64:-1}" = 1 ]; then
     "$PY" docker/ci/check_stack.py --encoder http://127.0.0.1:18002 --redis redis://127.0.0.1:16379/0 \
         --api-key "$STAE_API_KEYS" --clips ../shared/data/clips --wait-ready 300
     docker rm -f stae-ci-encoder-arm64 >/dev/null
-    # Wire v3 across CPUs: the arm64 camera codes the real clips, this amd64 edge decodes every symbol back.
-    coded=$(mktemp)
-    docker run --rm --network none --entrypoint python -v "$ROOT/models:/models:ro" -v "$ROOT/docker/ci:/ci:ro" \
+    # Wire v3 across CPUs: the arm64 camera codes the real clips, this amd64 edge decodes every symbol back
+    # (a seeded random latent codec: the shipped model has no trained one yet).
+    latent_dir=$(mktemp -d)
+    "$PY" docker/ci/latent_agreement.py make --checkpoint "$latent_dir/ck"
+    chmod -R a+rX "$latent_dir"
+    docker run --rm --network none --entrypoint python -v "$latent_dir/ck:/ck:ro" -v "$ROOT/docker/ci:/ci:ro" \
         -v "$(cd ../shared/data/clips && pwd):/clips:ro" stae-encoder:0.1.0-arm64 \
-        /ci/latent_agreement.py camera --checkpoint /models/tiny-synth --clips /clips >"$coded"
-    "$PY" docker/ci/latent_agreement.py edge --checkpoint models/tiny-synth --clips ../shared/data/clips "$coded"
-    rm -f "$coded"
+        /ci/latent_agreement.py camera --checkpoint /ck --clips /clips >"$latent_dir/coded.json"
+    "$PY" docker/ci/latent_agreement.py edge --checkpoint "$latent_dir/ck" --clips ../shared/data/clips \
+        --coded "$latent_dir/coded.json"
+    rm -rf "$latent_dir"
     stamp "wire v3: arm64 camera and amd64 edge agree on every symbol of the real clips"
 fi
 stamp "docker stack stage passed"
