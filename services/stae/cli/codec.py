@@ -86,7 +86,7 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
 
 def cmd_frontier(args: argparse.Namespace) -> int:
     from stae.camera import SemanticEncoder
-    from stae.checkpoint import read_checkpoint, update_metadata
+    from stae.checkpoint import read_checkpoint
     from stae.figures import codec_frontier
     from stae.pipeline import SemanticDecoder
     from stae.train.datasets import ClipDataset
@@ -119,19 +119,27 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     if args.plot:
         print(f"wrote {codec_frontier(doc, Path(args.plot))}", file=sys.stderr)
     if args.store:  # the controller's profile reads the coded entries' accuracy and bytes from here
-        coded = [r for r in doc["rows"] if r["method"] == "stae_h264"]
-        keys = {f"h264:{r['alpha']},{r['beta']:g},{r['scale']},{r['max_bytes']}": r for r in coded}
-        keys |= {f"latent:{r['alpha']},{r['level']}": r for r in doc["rows"] if r["method"] == "stae_latent"}
-        stored = dict(info.metadata.get("eval") or {})
-        stored["accuracy"] = {**(stored.get("accuracy") or {}), **{k: r["accuracy"] for k, r in keys.items()}}
-        stored["coded_bytes"] = {
-            k: {"mean": r["bytes_mean"], "p95": r["bytes_p95"], "over": r.get("over_budget", 0.0)}
-            for k, r in keys.items()
-        }
-        stored["coded_data"] = f"{args.data} ({args.split}, {len(clips)} clips)"
-        update_metadata(info.path, {**info.metadata, "eval": stored})
-        print(f"stored {len(keys)} coded accuracies in {info.path / 'config.json'}", file=sys.stderr)
+        stored = store_frontier(info, doc, f"{args.data} ({args.split}, {len(clips)} clips)")
+        print(f"stored {stored} coded accuracies in {info.path / 'config.json'}", file=sys.stderr)
     return 0
+
+
+def store_frontier(info: Any, doc: dict[str, Any], data: str) -> int:
+    """Write a frontier's coded (wire v2) and latent (wire v3) rows into the checkpoint's metadata, where the
+    controller's profile reads their accuracy and byte distribution; returns how many were stored."""
+    from stae.checkpoint import update_metadata
+
+    coded = [r for r in doc["rows"] if r["method"] == "stae_h264"]
+    keys = {f"h264:{r['alpha']},{r['beta']:g},{r['scale']},{r['max_bytes']}": r for r in coded}
+    keys |= {f"latent:{r['alpha']},{r['level']}": r for r in doc["rows"] if r["method"] == "stae_latent"}
+    stored = dict(info.metadata.get("eval") or {})
+    stored["accuracy"] = {**(stored.get("accuracy") or {}), **{k: r["accuracy"] for k, r in keys.items()}}
+    stored["coded_bytes"] = {
+        k: {"mean": r["bytes_mean"], "p95": r["bytes_p95"], "over": r.get("over_budget", 0.0)} for k, r in keys.items()
+    }
+    stored["coded_data"] = data
+    update_metadata(info.path, {**info.metadata, "eval": stored})
+    return len(keys)
 
 
 def add(sub: Any) -> None:
