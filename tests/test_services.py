@@ -229,7 +229,7 @@ def test_metrics_token(redis_server: RedisServer, decoder: Service) -> None:
 def test_stae_demo_runs_the_whole_system(clips: list[Path]) -> None:
     """The README's main command, as a user runs it."""
     proc = subprocess.run(
-        [sys.executable, "-m", "stae.cli", "demo", "--clip", str(clips[0])],
+        [sys.executable, "-m", "stae.cli", "demo", "--clip", str(clips[0]), "--footage", str(clips[0].parents[1])],
         capture_output=True,
         text=True,
         timeout=300,
@@ -239,7 +239,9 @@ def test_stae_demo_runs_the_whole_system(clips: list[Path]) -> None:
     assert "=== request 1" in out and "=== request 2" in out
     assert "(prior)" in out and "(measured)" in out  # the second request plans with the first one's sample
     assert "payload:" in out and "ms deadline: " in out  # met or missed: load-dependent
-    assert "models/tiny-synth" in out and "=== request 3" in out  # the shipped model, and a clip of its actions
+    assert "models/tiny-synth" in out  # the shipped model
+    # and ten of its actions over footage of videos it never saw, each with its true class
+    assert "never seen in training ===" in out and "of 10 recognised (chance: 1 in 10)" in out
 
 
 def test_local_computing_when_the_link_is_too_slow(
