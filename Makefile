@@ -104,10 +104,11 @@ tiny-synth-codec: $(STAMP)
 		--alphas 16 4 1 --betas 1 0.4 0.1 --json $(WORK)/out/eval.json --markdown $(WORK)/out/eval.md \
 		--plots $(WORK)/out
 	$(VENV)/bin/stae -v frontier $(WORK)/codec --data $(WORK)/held --split test_unseen --clips 150 \
-		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --json $(WORK)/out/frontier-unseen.json \
-		--markdown $(WORK)/out/frontier-unseen.md --plot $(WORK)/out/codec_frontier_unseen.png
+		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --store \
+		--json $(WORK)/out/frontier-unseen.json --markdown $(WORK)/out/frontier-unseen.md \
+		--plot $(WORK)/out/codec_frontier_unseen.png
 	$(VENV)/bin/stae -v frontier $(WORK)/codec --data $(WORK)/held --split test --clips 150 \
-		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --store --json $(WORK)/out/frontier.json \
+		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --json $(WORK)/out/frontier.json \
 		--markdown $(WORK)/out/frontier.md --plot $(WORK)/out/codec_frontier.png
 	$(PY) bench/camera_classifier.py --checkpoint $(WORK)/codec --data $(WORK)/data --held $(WORK)/held \
 		--cache $(WORK)/cache --epochs 5 --json $(WORK)/out/camera-classifier.json \
