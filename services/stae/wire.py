@@ -194,14 +194,7 @@ class CodedClip:
     def validate(self, limits: WireLimits | None = None) -> None:
         """Raise PayloadError unless the fields are consistent and decoding stays within ``limits``."""
         lim = limits or WireLimits()
-        t, a = self.num_frames, self.alpha
-        if not 1 <= t <= min(lim.max_frames, 255):
-            raise PayloadError(f"clip length {t} frames is outside [1, {min(lim.max_frames, 255)}]")
-        if not 1 <= a <= t:
-            raise PayloadError(f"{a} kept frames for a clip of {t}")
-        idx = self.frame_indices
-        if int(idx.min()) < 0 or int(idx.max()) >= t or bool(np.any(np.diff(idx) <= 0)):
-            raise PayloadError(f"frame indices {idx.tolist()} must be strictly increasing within [0, {t})")
+        _check_kept_frames(self.num_frames, self.frame_indices, lim)
         if not (1 <= self.height <= lim.max_side and 1 <= self.width <= lim.max_side):
             raise PayloadError(f"frame size {self.height}x{self.width} is outside [1, {lim.max_side}]")
         ch, cw = self.coded_height, self.coded_width
@@ -209,6 +202,7 @@ class CodedClip:
             raise PayloadError(
                 f"coded size {ch}x{cw} must be even and within the frame size {self.height}x{self.width}"
             )
+        a = self.alpha
         if a * ch * cw * 3 > lim.max_decoded_bytes:
             raise PayloadError(f"{a} decoded frames of {ch}x{cw} exceed the limit of {lim.max_decoded_bytes} bytes")
         if not (math.isfinite(self.beta) and 0.0 < self.beta <= 1.0):
@@ -242,14 +236,7 @@ class LatentClip:
 
     def validate(self, limits: WireLimits | None = None) -> None:
         lim = limits or WireLimits()
-        t, a = self.num_frames, self.alpha
-        if not 1 <= t <= min(lim.max_frames, 255):
-            raise PayloadError(f"clip length {t} frames is outside [1, {min(lim.max_frames, 255)}]")
-        if not 1 <= a <= t:
-            raise PayloadError(f"{a} kept frames for a clip of {t}")
-        idx = self.frame_indices
-        if int(idx.min()) < 0 or int(idx.max()) >= t or bool(np.any(np.diff(idx) <= 0)):
-            raise PayloadError(f"frame indices {idx.tolist()} must be strictly increasing within [0, {t})")
+        _check_kept_frames(self.num_frames, self.frame_indices, lim)
         h, w = self.height, self.width
         if not (LATENT_STRIDE <= h <= lim.max_side and LATENT_STRIDE <= w <= lim.max_side):
             raise PayloadError(f"frame size {h}x{w} is outside [{LATENT_STRIDE}, {lim.max_side}]")
@@ -261,6 +248,16 @@ class LatentClip:
             raise PayloadError(f"a latent of {self.latent_shape} exceeds the limit of {lim.max_decoded_bytes} bytes")
         if len(self.stream) < 4 or len(self.stream) % 2:
             raise PayloadError(f"the latent stream is {len(self.stream)} bytes; a stream is even, at least 4")
+
+
+def _check_kept_frames(t: int, idx: npt.NDArray[np.int64], lim: WireLimits) -> None:
+    """The clip length and kept-frame indices of a version 2 or 3 message, within ``lim``."""
+    if not 1 <= t <= min(lim.max_frames, 255):
+        raise PayloadError(f"clip length {t} frames is outside [1, {min(lim.max_frames, 255)}]")
+    if not 1 <= len(idx) <= t:
+        raise PayloadError(f"{len(idx)} kept frames for a clip of {t}")
+    if int(idx.min()) < 0 or int(idx.max()) >= t or bool(np.any(np.diff(idx) <= 0)):
+        raise PayloadError(f"frame indices {idx.tolist()} must be strictly increasing within [0, {t})")
 
 
 def latent_overhead(num_frames: int) -> int:
@@ -336,8 +333,6 @@ def coded_overhead(num_frames: int) -> int:
 def pack_coded(clip: CodedClip) -> bytes:
     """Serialize a :class:`CodedClip` (wire version 2)."""
     clip.validate()
-    bits = np.zeros(8 * _frame_bits(clip.num_frames), dtype=np.uint8)
-    bits[clip.frame_indices] = 1
     header = _CODED_HEADER.pack(
         MAGIC,
         CODED_VERSION,
@@ -351,7 +346,7 @@ def pack_coded(clip: CodedClip) -> bytes:
         clip.coded_height,
         clip.coded_width,
     )
-    head_and_body = header + np.packbits(bits).tobytes() + clip.stream
+    head_and_body = header + _kept_bits(clip.frame_indices, clip.num_frames) + clip.stream
     return head_and_body + struct.pack("<I", zlib.crc32(head_and_body))
 
 
@@ -365,15 +360,8 @@ def _unpack_coded(data: bytes, lim: WireLimits) -> CodedClip:
     start = CODED_HEADER_BYTES + _frame_bits(t)
     if len(data) <= start + CHECKSUM_BYTES:
         raise PayloadError(f"payload of {len(data)} bytes ends before its video stream starts (byte {start})")
-    (crc,) = struct.unpack_from("<I", data, len(data) - CHECKSUM_BYTES)
-    if zlib.crc32(memoryview(data)[: len(data) - CHECKSUM_BYTES]) != crc:
-        raise PayloadError("checksum mismatch: the payload was corrupted in transit")
-    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8, count=_frame_bits(t), offset=CODED_HEADER_BYTES))
-    if bool(bits[t:].any()):
-        raise PayloadError("kept-frame padding bits are not zero")
-    indices = np.flatnonzero(bits[:t]).astype(np.int64)
-    if len(indices) != alpha:
-        raise PayloadError(f"the kept-frame bits mark {len(indices)} frames; the header declares {alpha}")
+    _checked_crc(data)
+    indices = _read_kept_bits(data, CODED_HEADER_BYTES, t, alpha)
     if not 1 <= beta_pct <= 100:
         raise PayloadError(f"beta {beta_pct}% is outside [1, 100]")
     clip = CodedClip(t, indices, beta_pct / 100, h, w, ch, cw, data[start : len(data) - CHECKSUM_BYTES], codec)
