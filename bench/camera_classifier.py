@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader
 from stae.checkpoint import read_checkpoint
 from stae.config import LatentConfig
 from stae.models.latent import LatentAnalysis
-from stae.train.datasets import ClipDataset, collate, split_file
+from stae.train.datasets import ClipDataset, collate, shuffled_loader, split_file
 from stae.train.evaluate import wilson
 from stae.train.stepwise import augment, seed_everything
 from stae.video import normalize
@@ -84,15 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gen = torch.Generator().manual_seed(0)
     train = split_file(args.data, "train")
     model = CameraClassifier(latent, cfg.vit.in_chans, len(train.classes))
-    loader = DataLoader(
-        ClipDataset(train, cfg.num_frames, cfg.img_size, args.cache),
-        batch_size=16,
-        shuffle=True,
-        num_workers=2,
-        collate_fn=collate,
-        drop_last=True,
-        generator=torch.Generator().manual_seed(0),
-    )
+    loader = shuffled_loader(train, cfg.num_frames, cfg.img_size, batch_size=16, workers=2, seed=0, cache=args.cache)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.epochs * len(loader), pct_start=0.1)
     start = time.perf_counter()

@@ -20,7 +20,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from stae.camera import SemanticEncoder
@@ -28,7 +27,7 @@ from stae.config import CodedSetting
 from stae.models.checkpoint import save_checkpoint
 from stae.models.stae import STAE
 from stae.pipeline import SemanticDecoder
-from stae.train.datasets import ClipDataset, VideoList, collate
+from stae.train.datasets import VideoList, shuffled_loader
 from stae.train.stepwise import seed_everything, select_frames, select_pixels
 from stae.video import normalize
 
@@ -87,14 +86,8 @@ def finetune_codec(
         p.requires_grad_(False)
     for p in model.vit.parameters():
         p.requires_grad_(True)
-    loader = DataLoader(
-        ClipDataset(train, cfg.num_frames, cfg.img_size, cache),
-        batch_size=tc.batch_size,
-        shuffle=True,
-        num_workers=tc.workers,
-        collate_fn=collate,
-        drop_last=True,
-        generator=torch.Generator().manual_seed(tc.seed),
+    loader = shuffled_loader(
+        train, cfg.num_frames, cfg.img_size, batch_size=tc.batch_size, workers=tc.workers, seed=tc.seed, cache=cache
     )
     opt = torch.optim.AdamW(model.vit.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, tc.lr, total_steps=tc.epochs * len(loader), pct_start=0.1)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from stae.video import VideoError, read_clip
 
@@ -142,3 +142,18 @@ def collate(batch: Sequence[tuple[torch.Tensor, int] | None]) -> tuple[torch.Ten
     if not items:
         return torch.empty(0, dtype=torch.uint8), torch.empty(0, dtype=torch.long)
     return torch.stack([x for x, _ in items]), torch.tensor([y for _, y in items])
+
+
+def shuffled_loader(
+    videos: VideoList, num_frames: int, size: int, *, batch_size: int, workers: int, seed: int, cache: str | None
+) -> DataLoader[Any]:
+    """Training batches of (B, T, S, S, 3) uint8 clips: shuffled by ``seed``, full batches only."""
+    return DataLoader(
+        ClipDataset(videos, num_frames, size, cache),
+        batch_size=batch_size,
+        shuffle=True,
+        num_workers=workers,
+        collate_fn=collate,
+        drop_last=True,
+        generator=torch.Generator().manual_seed(seed),
+    )

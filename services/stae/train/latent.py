@@ -33,7 +33,7 @@ from stae.latent import LatentTables
 from stae.models.checkpoint import save_checkpoint
 from stae.models.latent import LatentCodec, symbol_histograms
 from stae.models.stae import STAE
-from stae.train.datasets import ClipDataset, VideoList, collate
+from stae.train.datasets import VideoList, shuffled_loader
 from stae.train.stepwise import augment, seed_everything, select_frames
 from stae.video import normalize
 
@@ -99,14 +99,8 @@ def finetune_latent(
         groups.append({"params": list(student.vit.parameters()), "lr": tc.vit_lr})
         lrs.append(tc.vit_lr)
     teacher = model.eval()
-    loader = DataLoader(
-        ClipDataset(train, cfg.num_frames, cfg.img_size, cache),
-        batch_size=tc.batch_size,
-        shuffle=True,
-        num_workers=tc.workers,
-        collate_fn=collate,
-        drop_last=True,
-        generator=torch.Generator().manual_seed(tc.seed),
+    loader = shuffled_loader(
+        train, cfg.num_frames, cfg.img_size, batch_size=tc.batch_size, workers=tc.workers, seed=tc.seed, cache=cache
     )
     if len(loader) == 0:
         raise ValueError(f"{len(train)} training clips make no full batch of {tc.batch_size}")
