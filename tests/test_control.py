@@ -283,6 +283,23 @@ def test_small_payloads_measure_latency_not_rate() -> None:
     assert bps == pytest.approx(100_000 * 8 / 0.025)
 
 
+def test_the_receivers_delivery_rate_keeps_cpu_load_out_of_the_rate() -> None:
+    """Issue 23, item 6: a loaded camera (or decoder) stretches the exchange it times; the decoder's own figure of
+    the rate the bytes arrived at is the rate sample then, and the stretch is a latency sample (it is a cost)."""
+    state = BandwidthState()
+    for extra_ms in (40.0, 5.0, 70.0, 20.0, 55.0, 10.0):  # 100 kB on a 10 Mbit/s link (80 ms) + CPU stalls
+        bps, lat = split_sample(100_000, 80.0 + extra_ms, state, CFG, prior_bps=10e6, delivery_bps=10e6)
+        assert bps == 10e6 and lat == pytest.approx(extra_ms)
+        state = update(state, bps, 0.0, CFG, lat)
+    assert estimate_bps(state, CFG) == pytest.approx(10e6)  # steady: the robust estimate is the rate itself
+    assert estimate_latency_ms(state, CFG) == pytest.approx(20.0)  # median of the last five stalls
+    # Without the receiver's figure the same stalls read as a slower link.
+    bps, _ = split_sample(100_000, 80.0 + 70.0, BandwidthState(), CFG, prior_bps=10e6)
+    assert bps is not None and bps < 6e6
+    # A small payload gives no delivery figure worth having: still a latency sample.
+    assert split_sample(300, 30.0, state, CFG, prior_bps=10e6, delivery_bps=1e9)[0] is None
+
+
 def test_a_truly_slow_link_still_reads_slow_from_small_payloads() -> None:
     """Small payloads on a 0.5 Mbit/s link, before any rate sample: their whole time is latency (planned on
     top of every transfer), so the controller does not mistake the link for a fast one."""

@@ -18,7 +18,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from pydantic import BaseModel
 
-from decoder_service.batching import Batcher, QueueFull
+from decoder_service.batching import Batcher, CannotMeetDeadline, CostModel, DeadlineMissed, QueueFull
 from decoder_service.settings import DecoderSettings
 from service_common.common import model_source, octet_stream_body, operation_id, read_body, request_id, secrets_match
 from service_common.errors import install_error_handler
@@ -66,6 +66,18 @@ class Metrics:
         )
         self.queue_depth = Gauge("stae_decoder_queue_depth", "Requests waiting in the batching queue", registry=r)
         self.in_flight = Gauge("stae_decoder_in_flight", "Requests being served", registry=r)
+        self.predicted_wait = Gauge(
+            "stae_decoder_predicted_wait_seconds",
+            "Predicted wait before a new request's batch starts, by kept frames",
+            ["alpha"],
+            registry=r,
+        )
+        self.delivery_bps = Histogram(
+            "stae_decoder_delivery_bits_per_second",
+            "Rate payloads arrived at, as the decoder measured it",
+            buckets=tuple(10.0**i for i in range(5, 11)),
+            registry=r,
+        )
 
 
 def create_app(settings: DecoderSettings | None = None) -> FastAPI:
@@ -86,11 +98,16 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         decoder, trained = await asyncio.to_thread(load)
+        # Warm up and profile before reporting ready: every α once through FR and the ViT.
+        times = await asyncio.to_thread(measure_server, decoder, decoder.config.alphas, cfg.warmup_reps)
+        app.state.server_times = times
         batcher = Batcher(
             lambda tensors, k, timings: decoder.predictions(tensors, k, timings),
             max_batch=cfg.max_batch,
             max_delay_ms=cfg.max_delay_ms,
             max_queue=cfg.max_queue,
+            cost=CostModel({a: times.vit_ms[a] + times.fr_ms.get(a, 0.0) for a in times.vit_ms}),
+            default_deadline_s=cfg.request_timeout_s,
         )
 
         def on_batch(size: int, timings: dict[str, float]) -> None:
@@ -101,10 +118,8 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
                 metrics.compute_seconds.labels(stage).inc(timings.get(stage, 0.0) / 1e3)
 
         batcher.on_batch = on_batch
+        batcher.on_missed = lambda n: metrics.requests.labels("deadline_missed").inc(n)
         app.state.decoder, app.state.trained, app.state.batcher = decoder, trained, batcher
-        # Warm up and profile before reporting ready: every α once through FR and the ViT.
-        times = await asyncio.to_thread(measure_server, decoder, decoder.config.alphas, cfg.warmup_reps)
-        app.state.server_times = times
         batcher.start()
         state["ready"] = True
         log.info("decoder ready on %s (%s, trained=%s)", decoder.device, decoder.config.name, trained)
@@ -121,10 +136,15 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
     )
 
     def count_error(exc: STAEError, status: int) -> None:
-        kind = (
-            "queue_full" if isinstance(exc, QueueFull) else "bad_payload" if isinstance(exc, wire.PayloadError) else ""
+        if isinstance(exc, DeadlineMissed):
+            return  # counted by the batcher when it dropped the request
+        kinds: tuple[tuple[type[STAEError], str], ...] = (
+            (CannotMeetDeadline, "refused_deadline"),
+            (QueueFull, "queue_full"),
+            (wire.PayloadError, "bad_payload"),
         )
-        metrics.requests.labels(kind or f"http_{status}").inc()
+        kind = next((k for t, k in kinds if isinstance(exc, t)), f"http_{status}")
+        metrics.requests.labels(kind).inc()
 
     install_error_handler(app, count_error)
 
@@ -140,17 +160,34 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
         dependencies=auth,
         response_model=InferResponse,
         openapi_extra=octet_stream_body("a STAE wire payload (docs/wire-format.md)"),
-        responses={400: {"description": "bad payload"}, 413: {}, 503: {"description": "queue full"}},
+        responses={
+            400: {"description": "bad payload"},
+            413: {},
+            503: {"description": "queue full, or the request cannot be answered within its deadline (Retry-After)"},
+        },
     )
     async def infer(
         request: Request,
         top_k: Annotated[int, Query(ge=1, le=100)] = 5,
+        x_deadline_ms: Annotated[
+            float | None,
+            Header(
+                gt=0,
+                le=600_000,
+                description="milliseconds the answer may take from when this request's headers arrive; the decoder "
+                "schedules earliest deadline first, refuses at once (503, Retry-After) what it predicts it cannot "
+                "finish in time and never computes a request whose deadline has passed. Absent: the service's "
+                "request timeout.",
+            ),
+        ] = None,
     ) -> InferResponse:
         """Classify one semantic payload."""
+        arrived = time.perf_counter()
         rid = request_id(request)
         metrics.in_flight.inc()
         try:
-            body = await read_body(request, cfg.max_payload_bytes, cfg.body_timeout_s)
+            received = await read_body(request, cfg.max_payload_bytes, cfg.body_timeout_s)
+            body = received.data
             # server_total starts once the whole payload is here: receiving it is the transfer, which the
             # encoder measures as its round trip minus this figure.
             started = time.perf_counter()
@@ -161,13 +198,22 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
             unpack_ms = (time.perf_counter() - t0) * 1e3
             metrics.compute_seconds.labels("entropy_decode").inc(unpack_ms / 1e3)
             batcher: Batcher = request.app.state.batcher
-            try:  # QueueFull (a NotReadyError): 503 with Retry-After
-                result = await asyncio.wait_for(batcher.submit(tensor, top_k), cfg.request_timeout_s)
+            left_ms = None if x_deadline_ms is None else x_deadline_ms - (time.perf_counter() - arrived) * 1e3
+            if left_ms is not None and left_ms <= 0:
+                metrics.requests.labels("deadline_missed").inc()
+                raise DeadlineMissed(-left_ms)
+            try:  # QueueFull, CannotMeetDeadline, DeadlineMissed (NotReadyErrors): 503 with Retry-After
+                result = await asyncio.wait_for(batcher.submit(tensor, top_k, left_ms), cfg.request_timeout_s)
             except TimeoutError:
                 metrics.requests.labels("timeout").inc()
                 raise HTTPException(504, f"inference did not finish within {cfg.request_timeout_s} s") from None
             finally:
                 metrics.queue_depth.set(batcher.depth)
+            load = batcher.load(decoder.config.alphas)
+            for a, ms in load.wait_ms.items():
+                metrics.predicted_wait.labels(str(a)).set(ms / 1e3)
+            if received.delivery_bps is not None:
+                metrics.delivery_bps.observe(received.delivery_bps)
             metrics.queue_seconds.observe(result.queue_ms / 1e3)
             metrics.requests.labels("ok").inc()
             pred = result.prediction
@@ -190,6 +236,8 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
                 timings_ms={k: round(v, 3) for k, v in timings.items()},
                 model=decoder.config.name,
                 trained=request.app.state.trained,
+                delivery_bps=received.delivery_bps,
+                load=load,
             )
         finally:
             metrics.in_flight.dec()

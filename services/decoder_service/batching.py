@@ -1,23 +1,34 @@
-"""Dynamic batching: concurrent requests share one forward pass.
+"""Dynamic batching, earliest deadline first: concurrent requests share one forward pass, and the decoder
+refuses at once what it cannot finish in time.
 
-Requests wait in a bounded queue. A worker takes the first one and everything queued behind it, waiting up
-to ``max_delay`` for more (at most ``max_batch``). With ``max_delay = 0`` (the default) nothing waits: batches
+Each request carries the time by which its answer is due (the encoder's ``X-Deadline-Ms``; without one, the
+service's request timeout). The worker takes the queued request due first and the others of the same number of
+kept frames α behind it, in deadline order, up to ``max_batch`` (the ViT's token count depends on α, so
+requests of different α are grouped, not padded), and runs them in one forward pass on a single worker thread
+(one model, one device, no contention). With ``max_delay = 0`` (the default) nothing waits for more: batches
 form from the requests that arrived while the previous pass ran, so a lone request pays no batching delay and
-a loaded server runs full batches. The worker groups what it has by the number of kept frames α (the ViT's
-token count depends on α, so requests of different α are grouped, not padded), and runs each group in one
-forward pass on a single worker thread (one model, one device, no contention). A full queue refuses new
-requests at once.
+a loaded server runs full batches. A request whose deadline has passed before its batch starts is answered
+late-refused (:class:`DeadlineMissed`), never computed.
+
+Admission: a :class:`CostModel` predicts each batch's time from the start-up profile and every batch since;
+``submit`` replays the worker's schedule over the queue with the new request in it, and refuses the request
+(:class:`CannotMeetDeadline`, 503 with Retry-After) when it would finish after its deadline or would push an
+already accepted request past its own. :meth:`Batcher.load` is that same schedule summarised: the queue depth
+and, per α, how long a new request would wait before its batch starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import itertools
+import math
 import time
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from stae.control.profile import ServerLoad
 from stae.errors import NotReadyError
 from stae.pipeline import Prediction, Received
 
@@ -27,16 +38,64 @@ RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction
 class QueueFull(NotReadyError):
     """The batching queue is at capacity: retry later."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(f"decoder busy: {message}", retry_after_s=1.0)
+    def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
+        super().__init__(f"decoder busy: {message}", retry_after_s=retry_after_s)
+
+
+class CannotMeetDeadline(QueueFull):
+    """The schedule predicts this request (or one already accepted, were this one admitted) would be late."""
+
+
+class DeadlineMissed(NotReadyError):
+    """The request's deadline passed while it waited: it was not computed."""
+
+    def __init__(self, late_ms: float) -> None:
+        super().__init__(f"deadline passed {late_ms:.0f} ms before the request's batch could start", 1.0)
+
+
+class CostModel:
+    """Predicted time of one forward pass of ``n`` requests of α kept frames:
+    ``t(α, n) = t1[α] · (1 + k · (n − 1))``, where ``t1`` starts from the start-up profile and follows every batch
+    of one, and ``k`` (the cost of one more request relative to the first; 1: batching saves nothing) follows
+    every larger batch (exponential averages)."""
+
+    def __init__(self, single_ms: dict[int, float], share: float = 0.5, smoothing: float = 0.2) -> None:
+        self.single_ms = dict(single_ms) or {16: 10.0}
+        self.share = share
+        self.smoothing = smoothing
+
+    def _single(self, alpha: int) -> float:
+        if alpha in self.single_ms:
+            return self.single_ms[alpha]
+        above = [a for a in self.single_ms if a >= alpha]
+        if above:
+            return self.single_ms[min(above)]
+        top = max(self.single_ms)
+        return self.single_ms[top] * alpha / top
+
+    def batch_ms(self, alpha: int, n: int) -> float:
+        return self._single(alpha) * (1.0 + self.share * (n - 1))
+
+    def observe(self, alpha: int, n: int, ms: float) -> None:
+        s = self.smoothing
+        if n == 1 or alpha not in self.single_ms:
+            self.single_ms[alpha] = ms if alpha not in self.single_ms else (1 - s) * self.single_ms[alpha] + s * ms
+            return
+        k = (ms / self.single_ms[alpha] - 1.0) / (n - 1)
+        self.share = (1 - s) * self.share + s * min(max(k, 0.02), 1.5)
 
 
 @dataclass
 class _Item:
-    tensor: Received
-    top_k: int
-    enqueued: float
-    future: asyncio.Future[BatchResult]
+    due: float  # perf_counter() time by which the answer is due
+    seq: int
+    tensor: Received = field(compare=False)
+    top_k: int = field(compare=False)
+    enqueued: float = field(compare=False)
+    future: asyncio.Future[BatchResult] = field(compare=False)
+
+    def __lt__(self, other: _Item) -> bool:
+        return (self.due, self.seq) < (other.due, other.seq)
 
 
 @dataclass(frozen=True)
@@ -47,20 +106,60 @@ class BatchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
+def take_batch(queue: list[_Item], max_batch: int) -> list[_Item]:
+    """The worker's choice, removed from ``queue`` (a list in deadline order): the request due first and those
+    of its α due after it, up to ``max_batch``."""
+    first = queue[0].tensor.alpha
+    batch = [i for i in queue if i.tensor.alpha == first][:max_batch]
+    chosen = {id(i) for i in batch}
+    queue[:] = [i for i in queue if id(i) not in chosen]
+    return batch
+
+
+def schedule(queue: Iterable[_Item], start: float, cost: CostModel, max_batch: int) -> list[tuple[_Item, float, float]]:
+    """(request, predicted batch start, predicted finish) for every queued request, in the order the worker will
+    run them, the worker being free at ``start``."""
+    pending = sorted(queue)
+    out: list[tuple[_Item, float, float]] = []
+    t = start
+    while pending:
+        batch = take_batch(pending, max_batch)
+        end = t + cost.batch_ms(batch[0].tensor.alpha, len(batch)) / 1e3
+        out += [(i, t, end) for i in batch]
+        t = end
+    return out
+
+
 class Batcher:
-    def __init__(self, run: RunBatch, *, max_batch: int, max_delay_ms: float, max_queue: int) -> None:
+    def __init__(
+        self,
+        run: RunBatch,
+        *,
+        max_batch: int,
+        max_delay_ms: float,
+        max_queue: int,
+        cost: CostModel | None = None,
+        default_deadline_s: float = 30.0,
+    ) -> None:
         self.run = run
         self.max_batch = max_batch
         self.max_delay_s = max_delay_ms / 1e3
         self.max_queue = max_queue
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self.cost = cost or CostModel({})
+        self.default_deadline_s = default_deadline_s
+        self._queue: list[_Item] = []  # in deadline order (due, then arrival)
+        self._seq = itertools.count()
+        self._arrived = asyncio.Event()
+        self._busy_until = 0.0  # predicted end of the running batch (perf_counter time); 0 when idle
+        self._running = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infer")
         self._task: asyncio.Task[None] | None = None
         self.on_batch: Callable[[int, dict[str, float]], None] | None = None
+        self.on_missed: Callable[[int], None] | None = None
 
     @property
     def depth(self) -> int:
-        return self._queue.qsize()
+        return len(self._queue)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="batcher")
@@ -69,43 +168,94 @@ class Batcher:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        while not self._queue.empty():
-            item = self._queue.get_nowait()
+        for item in self._queue:
             if not item.future.done():
                 item.future.set_exception(QueueFull("the service is shutting down"))
+        self._queue.clear()
         self._executor.shutdown(wait=True)
 
-    async def submit(self, tensor: Received, top_k: int) -> BatchResult:
-        if self._queue.qsize() >= self.max_queue:
-            raise QueueFull(f"{self._queue.qsize()} requests are queued (limit {self.max_queue})")
+    def _free_at(self, now: float) -> float:
+        return max(now, self._busy_until)
+
+    def load(self, alphas: Iterable[int]) -> ServerLoad:
+        """Queue depth, and per α the predicted wait (ms) before a new request's batch would start, were it due
+        after everything queued (a camera planning its next request: the same deadline length as the rest)."""
+        now = time.perf_counter()
+        live = [i for i in self._queue if not i.future.done()]
+        plan = schedule(live, self._free_at(now), self.cost, self.max_batch)
+        drained = plan[-1][2] if plan else self._free_at(now)
+        wait: dict[int, float] = {}
+        for alpha in alphas:
+            # It joins the last batch of its α when that one has room, else waits for everything.
+            starts = [s for i, s, _ in plan if i.tensor.alpha == alpha]  # in schedule order
+            joins = bool(starts) and starts.count(starts[-1]) < self.max_batch
+            wait[alpha] = round(((starts[-1] if joins else drained) - now) * 1e3, 3)
+        return ServerLoad(queue_depth=len(live), wait_ms=wait, busy=self._running)
+
+    async def submit(self, tensor: Received, top_k: int, deadline_ms: float | None = None) -> BatchResult:
+        """Queue one request due ``deadline_ms`` from now (None: the service's request timeout) and wait for
+        its answer; QueueFull or CannotMeetDeadline at once when it cannot be served in time."""
+        if len(self._queue) >= self.max_queue:
+            raise QueueFull(f"{len(self._queue)} requests are queued (limit {self.max_queue})", self._retry_s())
+        now = time.perf_counter()
+        due = now + (self.default_deadline_s if deadline_ms is None else deadline_ms / 1e3)
         future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Item(tensor, top_k, time.perf_counter(), future))
+        item = _Item(due, next(self._seq), tensor, top_k, now, future)
+        if deadline_ms is not None:
+            self._admit(item, now)
+        bisect.insort(self._queue, item)
+        self._arrived.set()
         return await future
+
+    def _retry_s(self) -> float:
+        """Seconds until the queue has drained (at least 1: Retry-After counts whole seconds)."""
+        now = time.perf_counter()
+        plan = schedule(self._queue, self._free_at(now), self.cost, self.max_batch)
+        return float(max(1, math.ceil((plan[-1][2] - now) if plan else 0.0)))
+
+    def _admit(self, item: _Item, now: float) -> None:
+        live = [i for i in self._queue if not i.future.done()]
+        start = self._free_at(now)
+        before = {id(i): end <= i.due for i, _, end in schedule(live, start, self.cost, self.max_batch)}
+        for other, _, end in schedule([*live, item], start, self.cost, self.max_batch):
+            if other is item and end > item.due:
+                raise CannotMeetDeadline(
+                    f"predicted to finish {(end - item.due) * 1e3:.0f} ms after its deadline "
+                    f"({len(live)} requests queued)",
+                    self._retry_s(),
+                )
+            if other is not item and before[id(other)] and end > other.due:
+                raise CannotMeetDeadline(
+                    f"admitting it would make an accepted request miss its deadline ({len(live)} queued)",
+                    self._retry_s(),
+                )
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            items = [await self._queue.get()]
-            deadline = loop.time() + self.max_delay_s
-            while len(items) < self.max_batch:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    while len(items) < self.max_batch and not self._queue.empty():
-                        items.append(self._queue.get_nowait())
-                    break
-                try:
-                    items.append(await asyncio.wait_for(self._queue.get(), remaining))
-                except TimeoutError:
-                    break
-            items = [i for i in items if not i.future.done()]  # callers that gave up
-            groups: dict[int, list[_Item]] = defaultdict(list)
-            for item in items:
-                groups[item.tensor.alpha].append(item)
-            for group in groups.values():
-                await self._run_group(loop, group)
+            while not self._queue:
+                self._arrived.clear()
+                await self._arrived.wait()
+            if self.max_delay_s > 0 and len(self._queue) < self.max_batch:
+                await asyncio.sleep(self.max_delay_s)
+            self._queue = [i for i in self._queue if not i.future.done()]  # callers that gave up
+            now = time.perf_counter()
+            late = [i for i in self._queue if i.due < now]
+            for item in late:
+                item.future.set_exception(DeadlineMissed((now - item.due) * 1e3))
+            if late and self.on_missed is not None:
+                self.on_missed(len(late))
+            self._queue = [i for i in self._queue if i.due >= now]
+            if not self._queue:
+                continue
+            group = take_batch(self._queue, self.max_batch)
+            await self._run_group(loop, group)
 
     async def _run_group(self, loop: asyncio.AbstractEventLoop, group: list[_Item]) -> None:
         started = time.perf_counter()
+        alpha = group[0].tensor.alpha
+        self._busy_until = started + self.cost.batch_ms(alpha, len(group)) / 1e3
+        self._running = True
         timings: dict[str, float] = {}
         top_k = max(i.top_k for i in group)
         try:
@@ -115,6 +265,9 @@ class Batcher:
                 if not item.future.done():
                     item.future.set_exception(exc)
             return
+        finally:
+            self._busy_until, self._running = 0.0, False
+        self.cost.observe(alpha, len(group), (time.perf_counter() - started) * 1e3)
         if self.on_batch is not None:
             self.on_batch(len(group), timings)
         for item, pred in zip(group, preds, strict=True):

@@ -109,7 +109,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         if not CAMERA_ID.match(camera_id):
             raise HTTPException(400, "camera_id must be 1-64 characters of letters, digits and _ . : -")
         fixed = svc.check(alpha, beta)  # cheap refusals before the upload is read (issue 12, item 8)
-        body = await read_body(request, cfg.max_upload_bytes, cfg.body_timeout_s)
+        body = (await read_body(request, cfg.max_upload_bytes, cfg.body_timeout_s)).data
         started = time.perf_counter()
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind == "multipart/form-data":

@@ -78,6 +78,14 @@ class EncoderSettings(BaseSettings):
         10.0, gt=0, le=600, description="a request line and headers must arrive within this (else 408, closed)"
     )
     max_connections: int = Field(256, ge=1, description="concurrent connections before new ones get 503 (uvicorn)")
+    decoder_deadlines: bool = Field(
+        True,
+        description="send the decoder each request's time left (X-Deadline-Ms): it schedules earliest deadline "
+        "first and refuses (503) what cannot be answered in time; false: every request is answered, late or not",
+    )
+    load_aware: bool = Field(
+        True, description="plan each budget with the decoders' published load (false: as if the server were idle)"
+    )
 
     @field_validator("api_keys")
     @classmethod
@@ -133,10 +141,11 @@ def build_service(cfg: EncoderSettings) -> RecognitionService:
         profile_path=cfg.profile_path,
         profile_clip=cfg.profile_clip,
         profile_reps=cfg.profile_reps,
+        decoder_deadlines=cfg.decoder_deadlines,
     )
     return RecognitionService(
         encoder,
-        Controller(store, prior_bps=cfg.prior_bandwidth_bps, overhead_ms=cfg.overhead_ms),
+        Controller(store, prior_bps=cfg.prior_bandwidth_bps, overhead_ms=cfg.overhead_ms, load_aware=cfg.load_aware),
         edge,
         settings,
         local=local,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import re
+import time
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException, Request
@@ -50,18 +52,38 @@ def model_source(checkpoint: str | None, model: str) -> tuple[CheckpointInfo | N
     return None, random_model(model)
 
 
-async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+@dataclass(frozen=True)
+class Body:
+    data: bytes
+    delivery_bps: float | None  # the rate the bytes after the first chunk arrived at; None: too few of them
+
+
+MIN_DELIVERY_BYTES = 16_384  # fewer bytes after the first chunk say nothing about the rate
+
+
+async def read_body(request: Request, limit: int, timeout_s: float) -> Body:
     """The request body, refusing more than ``limit`` bytes (checked on Content-Length and while streaming) and
-    a body not received in full within ``timeout_s`` (408: a slow or stalled client does not hold a worker)."""
+    a body not received in full within ``timeout_s`` (408: a slow or stalled client does not hold a worker).
+
+    Also the rate at which it arrived, as the receiver sees it: the bytes after the first chunk over the time
+    from the first chunk to the last. A late read of any chunk but the last only makes a bigger chunk (bytes and
+    time shift together), so neither side's CPU load reads as a slow link; the link's latency and the sender's
+    pauses before its first byte are not in it either (the sender measures those)."""
     declared = request.headers.get("content-length")
     close = {"Connection": "close"}  # the rest of the body is never read: the connection cannot serve another
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"body of {declared} bytes exceeds the limit of {limit} bytes", close)
     chunks: list[bytes] = []
     size = 0
+    first_at = last_at = 0.0
     try:
         async with asyncio.timeout(timeout_s):
             async for chunk in request.stream():
+                if not chunk:
+                    continue
+                last_at = time.perf_counter()
+                if not chunks:
+                    first_at = last_at
                 size += len(chunk)
                 if size > limit:
                     raise HTTPException(413, f"body exceeds the limit of {limit} bytes", close)
@@ -70,7 +92,10 @@ async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
         raise HTTPException(408, f"the request body was not received within {timeout_s:g} s", close) from None
     except ClientDisconnect:
         raise HTTPException(400, "the client disconnected before sending the whole body") from None
-    return b"".join(chunks)
+    after_first = size - (len(chunks[0]) if chunks else 0)
+    elapsed = last_at - first_at
+    delivery = after_first * 8 / elapsed if after_first >= MIN_DELIVERY_BYTES and elapsed > 1e-4 else None
+    return Body(b"".join(chunks), delivery)
 
 
 def request_id(request: Request) -> str:

@@ -15,8 +15,8 @@ from typing import Any, Self, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from stae.control.profile import ServerTimes
-from stae.errors import EdgeError, NotReadyError
+from stae.control.profile import ServerLoad, ServerTimes
+from stae.errors import EdgeError, NotReadyError, RefusedError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,6 +36,8 @@ class InferResponse(BaseModel):
     timings_ms: dict[str, float]  # queue, entropy_decode, fr, vit, server_total
     model: str
     trained: bool
+    delivery_bps: float | None = None  # the rate the payload arrived at, measured by the decoder; None: too small
+    load: ServerLoad | None = None  # the decoder's load as the answer left
 
     def stage_ms(self, stage: str) -> float:
         """One server stage's time; EdgeError when the server did not report it."""
@@ -57,6 +59,7 @@ class EdgeClient:
     """HTTP client of one decoder service: bearer token, connect and read timeouts on every call."""
 
     def __init__(self, base_url: str, token: str, timeout_s: float = 10.0, connect_timeout_s: float = 1.0) -> None:
+        self.name = base_url.rstrip("/")  # how the controller's shared state names this decoder
         self.http = httpx.AsyncClient(
             base_url=base_url,
             headers={"Authorization": f"Bearer {token}"},
@@ -72,8 +75,13 @@ class EdgeClient:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def infer(self, payload: bytes, top_k: int, request_id: str) -> Offloaded:
+    async def infer(self, payload: bytes, top_k: int, request_id: str, deadline_ms: float | None = None) -> Offloaded:
+        """Classify ``payload`` on the decoder; ``deadline_ms``: the time the answer may take from now (the
+        decoder schedules by it and refuses at once what it cannot finish in time: NotReadyError)."""
         marks: dict[str, float] = {}
+        headers = {"Content-Type": "application/octet-stream", "X-Request-Id": request_id}
+        if deadline_ms is not None:
+            headers["X-Deadline-Ms"] = f"{max(deadline_ms, 0.001):.3f}"
 
         async def trace(event: str, info: Any) -> None:
             marks.setdefault(event, time.perf_counter())
@@ -84,18 +92,19 @@ class EdgeClient:
                 "/v1/infer",
                 content=payload,
                 params={"top_k": top_k},
-                headers={"Content-Type": "application/octet-stream", "X-Request-Id": request_id},
+                headers=headers,
                 extensions={"trace": trace},
             )
         except httpx.TransportError as exc:
             raise NotReadyError(f"decoder unavailable ({type(exc).__name__}); retry later") from None
-        if resp.status_code in (503, 504):
-            retry = resp.headers.get("Retry-After", "1")
-            raise NotReadyError(f"decoder busy: {resp.text[:200]}", float(retry) if retry.isdigit() else 1.0)
-        if resp.status_code != 200:
-            raise EdgeError(f"decoder answered {resp.status_code}: {resp.text[:300]}")
         end = marks.get("http11.receive_response_headers.complete", time.perf_counter())
         exchange_ms = (end - marks.get("http11.send_request_headers.started", start)) * 1e3
+        if resp.status_code in (503, 504):
+            retry = resp.headers.get("Retry-After", "1")
+            detail = _detail(resp)
+            raise RefusedError(f"decoder refused: {detail}", float(retry) if retry.isdigit() else 1.0, exchange_ms)
+        if resp.status_code != 200:
+            raise EdgeError(f"decoder answered {resp.status_code}: {resp.text[:300]}")
         return Offloaded(_parse(InferResponse, resp, "answer"), exchange_ms)
 
     async def server_times(self) -> ServerTimes:
@@ -113,6 +122,14 @@ class EdgeClient:
             return (await self.http.get("/v2/health/ready", timeout=1.0)).status_code == 200
         except httpx.HTTPError:
             return False
+
+
+def _detail(resp: httpx.Response) -> str:
+    """The ``detail`` of an error answer, else its first 200 characters."""
+    try:
+        return str(resp.json()["detail"])[:200]
+    except (ValueError, KeyError, TypeError):
+        return resp.text[:200]
 
 
 def _parse(model: type[M], resp: httpx.Response, what: str) -> M:

@@ -9,7 +9,9 @@
     ├── BudgetError      a budget the request fixed that the controller cannot serve
     ├── EdgeError        the edge server (decoder) answered with an error
     └── NotReadyError    the system is not ready yet (no controller profile; the edge server down or busy):
-                         retry after ``retry_after_s``
+        │                retry after ``retry_after_s``
+        └── RefusedError  the edge server refused a payload it had received (busy, or its deadline cannot be
+                          met): the exchange still timed the link
 
 Services map the tree to HTTP in one place (service_common.errors): NotReadyError to 503 with Retry-After,
 EdgeError to 502, VideoError to 422, the rest to 400.
@@ -36,3 +38,11 @@ class NotReadyError(STAEError):
     def __init__(self, message: str, retry_after_s: float = 2.0) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class RefusedError(NotReadyError):
+    """The edge server received the payload and refused it (queue full, or its deadline cannot be met)."""
+
+    def __init__(self, message: str, retry_after_s: float, exchange_ms: float) -> None:
+        super().__init__(message, retry_after_s)
+        self.exchange_ms = exchange_ms  # the payload's trip there and the refusal's back: a transfer sample

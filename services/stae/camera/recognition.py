@@ -25,9 +25,9 @@ import numpy as np
 from stae.camera.encoder import EncodeResult, SemanticEncoder
 from stae.control.controller import Choice, Controller
 from stae.control.policy import LocalOption
-from stae.control.profile import Profile
+from stae.control.profile import Profile, ServerLoad
 from stae.edge import EdgeClient
-from stae.errors import BudgetError, NotReadyError, STAEError
+from stae.errors import BudgetError, NotReadyError, RefusedError, STAEError
 from stae.profiling import build_profile
 from stae.video import VideoLimits, prepare_frames, read_clip
 
@@ -48,6 +48,7 @@ class RecognitionSettings:
     profile_path: str | None = None  # a profile JSON instead of measuring one
     profile_clip: str | None = None  # the clip the profile is measured on (else a synthetic one)
     profile_reps: int = 2
+    decoder_deadlines: bool = True  # tell the decoder each request's time left (it refuses what cannot be on time)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Recognition:
     total_ms: float
     deadline_ms: float
     trained: bool
+    delivery_bps: float | None = None  # the decoder's measured arrival rate of the payload (offloads)
+    load: ServerLoad | None = None  # the decoder's load as it answered (offloads)
 
     @property
     def deadline_met(self) -> bool:
@@ -238,7 +241,7 @@ class RecognitionService:
         timings = {"decode_video": (time.perf_counter() - started) * 1e3}
         remaining = deadline - timings["decode_video"]
         choice = await self.controller.decide(camera_id, max(remaining, 0.001), fixed)
-        d = choice.decision
+        d, s = choice.decision, self.settings
         timings["controller"] = (time.perf_counter() - started) * 1e3 - timings["decode_video"]
         result = await asyncio.to_thread(self._encode, frames, camera_id, choice)
         timings.update(result.timings_ms)
@@ -247,23 +250,38 @@ class RecognitionService:
             pred = await asyncio.to_thread(self.local.decode, result.payload, top_k)
             timings.update({"transfer": 0.0, "queue": 0.0, **pred.timings_ms})
             labels, trained = list(zip(pred.labels, pred.scores, strict=True)), self.trained
+            delivery, load = None, None
         else:
-            async with self.controller.sending(camera_id, len(result.payload)):
-                offloaded = await self.edge.infer(result.payload, top_k, request_id)
+            # The decoder is told the time left only for a plan predicted to meet it: a predicted miss is sent
+            # best effort (served after every request that can still be on time, never refused for lateness).
+            left_ms = deadline - (time.perf_counter() - started) * 1e3 if d.feasible and s.decoder_deadlines else None
+            try:
+                async with self.controller.sending(camera_id, len(result.payload)):
+                    offloaded = await self.edge.infer(result.payload, top_k, request_id, left_ms)
+            except RefusedError as exc:  # the payload still went there: its transfer measured the link
+                await self.controller.observe(camera_id, result.payload_bytes, exc.exchange_ms)
+                raise
             answer = offloaded.answer
             timings["transfer"] = max(0.0, offloaded.exchange_ms - answer.stage_ms("server_total"))
             for stage in ("queue", "entropy_decode", "fr", "vit"):
                 timings[stage] = answer.stage_ms(stage)
             labels, trained = [(t.label, t.score) for t in answer.top], answer.trained
+            delivery, load = answer.delivery_bps, answer.load
         total = (time.perf_counter() - started) * 1e3
         self._rest_ms += 0.2 * (total - timings["decode_video"] - self._rest_ms)
-        return Recognition(labels, choice, result, timings, total, deadline, trained)
+        return Recognition(labels, choice, result, timings, total, deadline, trained, delivery, load)
 
     async def observe(self, camera_id: str, recognition: Recognition) -> None:
-        """Feed the offload's transfer time back to the bandwidth estimator (after the answer is sent)."""
+        """Feed the offload's transfer time back to the bandwidth estimator, and the decoder's load to every
+        encoder's controller (after the answer is sent)."""
+        if recognition.load is not None:
+            await self.controller.observe_load(recognition.load, self.edge.name)
         if recognition.choice.decision.mode == "offload":
             await self.controller.observe(
-                camera_id, recognition.result.payload_bytes, recognition.timings_ms["transfer"]
+                camera_id,
+                recognition.result.payload_bytes,
+                recognition.timings_ms["transfer"],
+                recognition.delivery_bps,
             )
 
     def _encode(self, frames: np.ndarray, camera_id: str, choice: Choice) -> EncodeResult:

@@ -6,13 +6,14 @@ runs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from stae.control.policy import Decision, LocalOption, choose
-from stae.control.profile import Profile
+from stae.control.profile import Profile, ServerLoad
 from stae.control.store import ControllerStore
 from stae.errors import NotReadyError
 
@@ -23,6 +24,8 @@ class Choice:
     bandwidth_bps: float
     bandwidth_source: Literal["measured", "prior"]
     latency_ms: float = 0.0  # the camera's measured fixed cost per transfer, planned on top of the bits' time
+    server_wait_ms: float = 0.0  # the decoder's predicted wait for the chosen α (0: no load known, or oblivious)
+    decoder: str | None = None  # the decoder with the least predicted wait for it (None: no load known)
 
 
 class Controller:
@@ -35,8 +38,12 @@ class Controller:
         overhead_ms: float = 0.0,
         local: LocalOption | None = None,
         probe_every: int = 5,
+        load_aware: bool = True,
+        load_max_age_s: float = 5.0,
     ) -> None:
         self.store = store
+        self.load_aware = load_aware  # plan with the decoders' published load (False: as if the server were idle)
+        self.load_max_age_s = load_max_age_s  # older reports of a decoder's load are not planned with
         self.probe_every = probe_every  # after this many local decisions in a row, offload once to re-measure
         self._local_streak: dict[str, int] = {}
         self.profile = profile
@@ -58,22 +65,48 @@ class Controller:
             backlog_bytes = self._backlog.get(camera, 0)
         if self.profile is None:
             raise NotReadyError("the controller has no profile yet (is the decoder reachable?)")
-        measured, latency_ms = await self.store.estimate(camera)
+        if self.load_aware:
+            measured, latency_ms, loads = await self.store.plan_inputs(camera)
+        else:
+            (measured, latency_ms), loads = await self.store.estimate(camera), {}
+        now = time.time()
+        fresh = {d: p for d, p in loads.items() if now - p.at <= self.load_max_age_s}
+
+        def wait(alpha: int) -> float:
+            return min((p.wait_ms(alpha, now) for p in fresh.values()), default=0.0)
+
         bps = measured if measured is not None else self.prior_bps
         profile, over = self.profile, self.overhead_ms + latency_ms
         decision = choose(
-            profile, bps, deadline_ms, overhead_ms=over, local=self.local, fixed=fixed, backlog_bytes=backlog_bytes
+            profile,
+            bps,
+            deadline_ms,
+            overhead_ms=over,
+            local=self.local,
+            fixed=fixed,
+            backlog_bytes=backlog_bytes,
+            server_wait=wait if fresh else None,
         )
         if decision.mode == "local":
             streak = self._local_streak.get(camera, 0) + 1
             if streak >= self.probe_every:  # local answers measure nothing: without an occasional offload the
                 streak = 0  # controller would never see the link recover
-                probe = choose(profile, bps, deadline_ms, overhead_ms=over, fixed=fixed, backlog_bytes=backlog_bytes)
+                probe = choose(
+                    profile,
+                    bps,
+                    deadline_ms,
+                    overhead_ms=over,
+                    fixed=fixed,
+                    backlog_bytes=backlog_bytes,
+                    server_wait=wait if fresh else None,
+                )
                 decision = replace(probe, reason=f"probing the uplink after {self.probe_every} local decisions")
             self._local_streak[camera] = streak
         else:
             self._local_streak.pop(camera, None)
-        return Choice(decision, bps, "measured" if measured is not None else "prior", latency_ms)
+        source: Literal["measured", "prior"] = "measured" if measured is not None else "prior"
+        best = min(fresh, key=lambda d: fresh[d].wait_ms(decision.alpha, now)) if fresh else None
+        return Choice(decision, bps, source, latency_ms, wait(decision.alpha) if fresh else 0.0, best)
 
     @asynccontextmanager
     async def sending(self, camera: str, payload_bytes: int) -> AsyncIterator[None]:
@@ -86,5 +119,13 @@ class Controller:
             if not self._backlog[camera]:
                 del self._backlog[camera]
 
-    async def observe(self, camera: str, payload_bytes: int, transfer_ms: float) -> None:
-        await self.store.record(camera, payload_bytes, transfer_ms, self.prior_bps)
+    async def observe(
+        self, camera: str, payload_bytes: int, transfer_ms: float, delivery_bps: float | None = None
+    ) -> None:
+        """Fold one offload's transfer into the camera's estimate (``delivery_bps``: the decoder's measured
+        arrival rate of the payload, when it reported one)."""
+        await self.store.record(camera, payload_bytes, transfer_ms, self.prior_bps, delivery_bps)
+
+    async def observe_load(self, load: ServerLoad, decoder: str = "decoder") -> None:
+        """A decoder's load as one of its answers reported it: every encoder plans with it (through Redis)."""
+        await self.store.put_load(decoder, load)

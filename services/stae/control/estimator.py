@@ -67,17 +67,28 @@ def sample_bps(payload_bytes: int, transfer_ms: float, cfg: EstimatorConfig) -> 
 
 
 def split_sample(
-    payload_bytes: int, transfer_ms: float, state: BandwidthState | None, cfg: EstimatorConfig, prior_bps: float
+    payload_bytes: int,
+    transfer_ms: float,
+    state: BandwidthState | None,
+    cfg: EstimatorConfig,
+    prior_bps: float,
+    delivery_bps: float | None = None,
 ) -> tuple[float | None, float | None]:
-    """(rate sample in bit/s, latency sample in ms) of one transfer, each None when it gives none. A large
-    payload is a rate sample: its time less the current latency, at least half its time (a transfer that took
-    about the latency alone only says the rate is high: this bounds it from below). A small one is a latency
-    sample: its time less what its bits take at the current rate (``prior_bps`` before any rate sample); unless
-    it went faster than that rate allows, which makes it a rate sample (a lower bound: a link that recovered
-    while only small payloads were sent is seen, and larger ones then measure it)."""
+    """(rate sample in bit/s, latency sample in ms) of one transfer, each None when it gives none.
+
+    A large payload whose receiver measured the rate it arrived at (``delivery_bps``: the decoder's, from its
+    first to its last chunk) gives that rate, and its time less what its bits take at that rate as a latency
+    sample: CPU load on either side then shows as latency (which it costs), never as a slow link. Without the
+    receiver's figure, a large payload's rate is its time less the current latency, at least half its time (a
+    transfer that took about the latency alone only says the rate is high: this bounds it from below). A small
+    one is a latency sample: its time less what its bits take at the current rate (``prior_bps`` before any rate
+    sample); unless it went faster than that rate allows, which makes it a rate sample (a lower bound: a link
+    that recovered while only small payloads were sent is seen, and larger ones then measure it)."""
     if sample_bps(payload_bytes, transfer_ms, cfg) is None:
         return None, None
     if payload_bytes >= cfg.min_rate_bytes:
+        if delivery_bps is not None and math.isfinite(delivery_bps) and delivery_bps > 0:
+            return delivery_bps, max(0.0, transfer_ms - payload_bytes * 8 / delivery_bps * 1e3)
         wire_ms = max(transfer_ms - estimate_latency_ms(state, cfg), 0.5 * transfer_ms)
         return sample_bps(payload_bytes, wire_ms, cfg), None
     bps = estimate_bps(state, cfg) or prior_bps

@@ -1,17 +1,19 @@
 """The paper's eq. 5: the most accurate budget whose predicted completion time meets the deadline.
 
-Predicted completion (eq. 4) = compute (eq. 3, from the profile) + transfer (eq. 2: bytes / bandwidth, counting
-the camera's earlier payloads still in flight ahead of this one) + a fixed per-request overhead (HTTP,
-serialisation). Each budget is considered with and without brotli, so
-entropy coding is used only where its time pays for itself (as in the paper's Fig. 5). When nothing meets the
-deadline: local computing if a local model is configured and fits the deadline, else the fastest offload
-option (the most compressed payload), reported as a predicted miss. Local computing that would miss the
+Predicted completion (eq. 4) = compute (eq. 3, from the profile) + transfer (eq. 2: bytes / bandwidth, counting the
+camera's earlier payloads still in flight ahead of this one) + a fixed per-request overhead (HTTP, serialisation) +
+the server's predicted wait before the request's batch starts (its published load: when the server, not the link,
+is the bottleneck, the budgets that fit are the cheaper ones to compute). Each budget is considered with and
+without brotli, so entropy coding is used only where its time pays for itself (as in the paper's Fig. 5). When
+nothing meets the deadline: local computing if a local model is configured and fits the deadline, else the fastest
+offload option (the most compressed payload), reported as a predicted miss. Local computing that would miss the
 deadline too is never chosen: it also blocks the camera, and the link estimate behind the comparison is
 deliberately pessimistic on volatile links (trace simulation: it lost more deadlines than it saved).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -54,10 +56,12 @@ def predict_ms(
     bandwidth_bps: float,
     overhead_ms: float,
     backlog_bytes: float = 0.0,
+    server_wait_ms: float = 0.0,
 ) -> float:
-    """Eq. 4: compute + (payload + bytes still queued ahead of it on the uplink) / bandwidth + overhead."""
+    """Eq. 4: compute + (payload + bytes still queued ahead of it on the uplink) / bandwidth + overhead + the
+    server's predicted wait before the request's batch starts (its load)."""
     transfer = (entry.payload_bytes(entropy) + backlog_bytes) * 8e3 / bandwidth_bps
-    return entry.compute_ms(entropy) + transfer + overhead_ms
+    return entry.compute_ms(entropy) + transfer + overhead_ms + server_wait_ms
 
 
 def offload_options(entries: list[ProfileEntry]) -> list[tuple[Decision, ProfileEntry]]:
@@ -102,10 +106,12 @@ def choose(
     local: LocalOption | None = None,
     fixed: tuple[int, float] | None = None,
     backlog_bytes: float = 0.0,
+    server_wait: Callable[[int], float] | None = None,
 ) -> Decision:
     """Solve eq. 5 over the profile, lossless and coded entries alike. ``fixed`` = (α, β) restricts the choice to
     that lossless budget (entropy still free);
-    ``backlog_bytes`` are this camera's earlier payloads still on their way (they delay this one)."""
+    ``backlog_bytes`` are this camera's earlier payloads still on their way (they delay this one);
+    ``server_wait(α)``: the server's predicted wait (ms) before a request of α would start (its load)."""
     if bandwidth_bps <= 0:
         raise ValueError(f"bandwidth must be positive, got {bandwidth_bps}")
     entries = list(profile.entries)
@@ -115,7 +121,8 @@ def choose(
             raise BudgetError(f"budget alpha={fixed[0]}, beta={fixed[1]} is not in the profile")
     options = []
     for d, e in offload_options(entries):
-        t = predict_ms(e, d.entropy, bandwidth_bps, overhead_ms, backlog_bytes)
+        wait = server_wait(e.alpha) if server_wait is not None else 0.0
+        t = predict_ms(e, d.entropy, bandwidth_bps, overhead_ms, backlog_bytes, wait)
         options.append(replace(d, predicted_ms=t, feasible=t <= deadline_ms))
     bw = f"{bandwidth_bps / 1e6:.2f} Mbit/s"
     best = most_accurate(options)
@@ -127,15 +134,15 @@ def choose(
     fastest = min(options, key=lambda o: o.predicted_ms)
     if local is not None and fixed is None and local.compute_ms <= deadline_ms:
         return Decision(
-            "local",
-            local.alpha,
-            1.0,
-            "none",
-            local.accuracy,
-            local.compute_ms,
-            0.0,
-            True,
-            f"no offload budget meets {deadline_ms:.0f} ms at {bw} (fastest {fastest.predicted_ms:.1f} ms); "
+            mode="local",
+            alpha=local.alpha,
+            beta=1.0,
+            entropy="none",
+            accuracy=local.accuracy,
+            predicted_ms=local.compute_ms,
+            payload_bytes=0.0,
+            feasible=True,
+            reason=f"no offload budget meets {deadline_ms:.0f} ms at {bw} (fastest {fastest.predicted_ms:.1f} ms); "
             f"computing locally ({local.compute_ms:.1f} ms predicted)",
         )
     return replace(

@@ -115,6 +115,14 @@ class ServerTimes(_Model):
     latent_ms: dict[int, float] = {}  # per α: rANS decoding and the synthesis of a wire v3 payload, if any
 
 
+class ServerLoad(_Model):
+    """A decoder's load as its scheduler predicts it (in every answer, ``GET /v1/load``, and in Redis)."""
+
+    queue_depth: int  # requests waiting for a batch
+    wait_ms: dict[int, float]  # per α: how long a new request would wait before its batch starts
+    busy: bool  # a batch is running
+
+
 def paper_server_times(brotli_decode_ms_per_mb: float) -> ServerTimes:
     """Server times of the paper's RTX 2080 Ti (Table I; FR's cost does not depend on β), with brotli decoding
     at a measured speed (the server's CPU decodes, not its GPU)."""

@@ -5,7 +5,8 @@ atomically in one round trip (the same update as ``estimator.update``), so repli
 samples. The profile table lives at ``{prefix}:profile:{model}`` as JSON. State is bounded: each camera's hash
 expires ``ttl_s`` after its last sample, the sorted set ``{prefix}:cameras-seen`` (score: last sample time)
 drops cameras older than that on every update, and the in-process mirror keeps the ``max_cameras`` most recently
-used cameras.
+used cameras. The decoders' load, as their answers report it, is the hash ``{prefix}:decoder-load`` (one JSON
+field per decoder, with the time of the report), read with the camera's state in one round trip.
 
 Redis going away never fails a request: calls use short timeouts and no retries, a failure marks Redis down
 for ``retry_after_s`` (no call is attempted meanwhile), and the in-process mirror keeps serving and learning.
@@ -15,12 +16,14 @@ so samples taken during the outage are not lost.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -34,7 +37,7 @@ from stae.control.estimator import (
     split_sample,
     update,
 )
-from stae.control.profile import Profile
+from stae.control.profile import Profile, ServerLoad
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +94,34 @@ def _state(raw: Mapping[bytes | str, bytes | str]) -> BandwidthState:
     )
 
 
+LOAD_TTL_S = 60  # the decoder-load hash goes when no answer has refreshed it for this long
+
+
+@dataclass(frozen=True)
+class PublishedLoad:
+    """A decoder's load and when (unix time) an answer reported it."""
+
+    load: ServerLoad
+    at: float
+
+    def wait_ms(self, alpha: int, now: float) -> float:
+        """Predicted wait before a request of α starts, aged by the time since the report (the queue drains)."""
+        waits = self.load.wait_ms
+        w = waits.get(alpha, max(waits.values(), default=0.0))
+        return max(0.0, w - (now - self.at) * 1e3)
+
+    def to_json(self) -> str:
+        return json.dumps({"at": self.at, "load": self.load.model_dump(mode="json")})
+
+    @staticmethod
+    def from_json(doc: str) -> PublishedLoad | None:
+        try:
+            raw = json.loads(doc)
+            return PublishedLoad(ServerLoad.model_validate(raw["load"]), float(raw["at"]))
+        except (ValueError, KeyError, TypeError, ValidationError):
+            return None  # another version's record: ignored, the next answer rewrites it
+
+
 @dataclass(frozen=True)
 class StoreStatus:
     backend: str  # "redis" or "memory" (no Redis configured)
@@ -117,6 +148,7 @@ class ControllerStore:
         self.retry_after_s = retry_after_s
         self._mirror: OrderedDict[str, BandwidthState] = OrderedDict()  # least recently used first
         self._profile: Profile | None = None
+        self._loads: dict[str, PublishedLoad] = {}  # decoder -> its newest known load
         self._down_until = 0.0
         self._last_error: str | None = None
         self._redis: Redis | None = None
@@ -161,31 +193,78 @@ class ControllerStore:
 
     async def get(self, camera: str) -> BandwidthState | None:
         """The newest known state of ``camera`` (Redis or the in-process mirror)."""
+        return (await self._read(camera, loads=False))[0]
+
+    async def _read(self, camera: str, loads: bool) -> tuple[BandwidthState | None, dict[str, PublishedLoad]]:
+        """``camera``'s newest state and (with ``loads``) every decoder's newest published load, from Redis in one
+        round trip, or from process memory."""
         redis = self._available()
         if redis is not None:
             try:
-                fields = await redis.hgetall(self._key(camera))
+                async with redis.pipeline(transaction=False) as pipe:
+                    pipe.hgetall(self._key(camera))
+                    if loads:
+                        pipe.hgetall(self._loads_key())
+                    fields, *raw = await pipe.execute()
                 self._recovered()
-                remote = _state(fields) if fields else None
-                state = self._newer(camera, remote)
+                state = self._newer(camera, _state(fields) if fields else None)
                 if state is not None:
                     self._remember(camera, state)
-                return state
+                for decoder, doc in (raw[0] if raw else {}).items():
+                    self._newer_load(_text(decoder), PublishedLoad.from_json(_text(doc)))
+                return state, dict(self._loads)
             except (RedisError, OSError) as exc:
                 self._failed(exc)
-        return self._mirror.get(camera)
+        return self._mirror.get(camera), dict(self._loads)
 
     async def estimate(self, camera: str) -> tuple[float | None, float]:
         """(rate in bit/s, None before the first rate sample; latency in ms) to plan ``camera``'s next transfer."""
         state = await self.get(camera)
         return estimate_bps(state, self.estimator), estimate_latency_ms(state, self.estimator)
 
+    async def plan_inputs(self, camera: str) -> tuple[float | None, float, dict[str, PublishedLoad]]:
+        """:meth:`estimate` and every decoder's published load, in one Redis round trip."""
+        state, loads = await self._read(camera, loads=True)
+        return estimate_bps(state, self.estimator), estimate_latency_ms(state, self.estimator), loads
+
+    # --- the decoders' load, shared by every encoder ---------------------------------------------------------
+    def _loads_key(self) -> str:
+        return f"{self.prefix}:decoder-load"
+
+    def _newer_load(self, decoder: str, load: PublishedLoad | None) -> None:
+        if load is not None and (decoder not in self._loads or self._loads[decoder].at < load.at):
+            self._loads[decoder] = load
+
+    async def put_load(self, decoder: str, load: ServerLoad) -> None:
+        """Publish a decoder's load as an answer reported it (the hash ``{prefix}:decoder-load``, one field per
+        decoder; newer reports win, in process at once and in Redis when it answers)."""
+        published = PublishedLoad(load, time.time())
+        self._newer_load(decoder, published)
+        redis = self._available()
+        if redis is None:
+            return
+        try:
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.hset(self._loads_key(), decoder, published.to_json())
+                pipe.expire(self._loads_key(), LOAD_TTL_S)
+                await pipe.execute()
+            self._recovered()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+
     async def record(
-        self, camera: str, payload_bytes: int, transfer_ms: float, prior_bps: float = 10e6
+        self,
+        camera: str,
+        payload_bytes: int,
+        transfer_ms: float,
+        prior_bps: float = 10e6,
+        delivery_bps: float | None = None,
     ) -> BandwidthState | None:
         """Fold one transfer into the camera's state (``estimator.split_sample``; ``prior_bps``: the rate assumed
-        before the camera's first rate sample); None when the sample carries no information."""
-        bps, latency_ms = split_sample(payload_bytes, transfer_ms, self._mirror.get(camera), self.estimator, prior_bps)
+        before the camera's first rate sample; ``delivery_bps``: the receiver's measured arrival rate, if any);
+        None when the sample carries no information."""
+        base = self._mirror.get(camera)
+        bps, latency_ms = split_sample(payload_bytes, transfer_ms, base, self.estimator, prior_bps, delivery_bps)
         if bps is None and latency_ms is None:
             return None
         now = time.time()

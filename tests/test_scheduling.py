@@ -1,0 +1,167 @@
+"""The decoder's scheduler (decoder_service.batching): earliest deadline first, batches by α, admission that
+refuses at once what cannot finish in time, nothing computed after its deadline, and the load it publishes.
+The forward pass is the seam: a function that sleeps a fixed time per batch and records what it ran."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pytest
+
+from decoder_service.batching import Batcher, CannotMeetDeadline, CostModel, DeadlineMissed, schedule
+from stae.pipeline import Prediction
+
+BATCH_MS = 60.0
+
+
+@dataclass(frozen=True)
+class Clip:
+    """Stands in for a decoded payload: the scheduler reads only its α."""
+
+    alpha: int
+    name: str
+
+
+class Forward:
+    def __init__(self, batch_ms: float = BATCH_MS) -> None:
+        self.batch_ms = batch_ms
+        self.batches: list[list[str]] = []
+
+    def __call__(self, tensors: Sequence[Clip], top_k: int, timings: dict[str, float]) -> list[Prediction]:
+        self.batches.append([t.name for t in tensors])
+        time.sleep(self.batch_ms / 1e3)
+        return [Prediction([t.name], [1.0], [0], list(range(t.alpha)), 1.0) for t in tensors]
+
+
+def _batcher(forward: Forward, max_batch: int = 4) -> Batcher:
+    # share 0: a batch costs one pass whatever its size, as the fake forward does
+    cost = CostModel({16: forward.batch_ms, 4: forward.batch_ms}, share=0.0)
+    return Batcher(forward, max_batch=max_batch, max_delay_ms=0, max_queue=64, cost=cost)  # type: ignore[arg-type]
+
+
+async def _started(b: Batcher) -> None:
+    """Wait until the worker runs a batch (so what is submitted next queues behind it)."""
+    for _ in range(500):
+        if b.load([]).busy:
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError("the worker never started a batch")
+
+
+def test_earliest_deadline_runs_first_and_batches_group_by_alpha() -> None:
+    async def main() -> list[list[str]]:
+        forward = Forward(batch_ms=300)  # long enough that the three below queue behind the blocker
+        b = _batcher(forward)
+        b.start()
+        try:
+            first = asyncio.create_task(b.submit(Clip(16, "blocker"), 1, 10_000))
+            await _started(b)
+            late = asyncio.create_task(b.submit(Clip(16, "due-late"), 1, 5_000))
+            soon = asyncio.create_task(b.submit(Clip(4, "due-soon"), 1, 2_000))
+            soon16 = asyncio.create_task(b.submit(Clip(16, "due-soon-16"), 1, 3_000))
+            await asyncio.gather(first, late, soon, soon16)
+            return forward.batches
+        finally:
+            await b.stop()
+
+    batches = asyncio.run(main())
+    # The blocker ran alone; then α=4 (due first) alone; then both α=16 requests in one pass, due order.
+    assert batches == [["blocker"], ["due-soon"], ["due-soon-16", "due-late"]]
+
+
+def test_a_request_that_cannot_finish_in_time_is_refused_at_once() -> None:
+    async def main() -> tuple[float, CannotMeetDeadline]:
+        forward = Forward(batch_ms=200)
+        b = _batcher(forward, max_batch=1)
+        b.start()
+        try:
+            tasks = [asyncio.create_task(b.submit(Clip(16, f"q{i}"), 1, 10_000)) for i in range(3)]
+            await _started(b)
+            began = time.perf_counter()
+            with pytest.raises(CannotMeetDeadline) as refused:
+                await b.submit(Clip(16, "tight"), 1, 150)  # 3 x 200 ms ahead of it
+            took = time.perf_counter() - began
+            await asyncio.gather(*tasks)
+            return took, refused.value
+        finally:
+            await b.stop()
+
+    took, refused = asyncio.run(main())
+    assert took < 0.05  # at once, not after waiting
+    assert refused.retry_after_s >= 1 and "after its deadline" in str(refused)
+
+
+def test_an_accepted_request_is_not_pushed_past_its_deadline() -> None:
+    async def main() -> list[list[str]]:
+        forward = Forward(batch_ms=500)
+        b = _batcher(forward, max_batch=1)
+        b.start()
+        try:
+            blocker = asyncio.create_task(b.submit(Clip(16, "blocker"), 1, 10_000))
+            await _started(b)
+            accepted = asyncio.create_task(b.submit(Clip(16, "accepted"), 1, 1250))  # behind the blocker: fits
+            await asyncio.sleep(0)
+            with pytest.raises(CannotMeetDeadline, match="accepted request"):
+                # Due earlier, so it would run first: it fits, but 'accepted' would then finish 1,000 ms after
+                # the blocker's start plus however much of the blocker is left (over 250 ms: late).
+                await b.submit(Clip(16, "pushy"), 1, 1050)
+            await asyncio.gather(blocker, accepted)
+            return forward.batches
+        finally:
+            await b.stop()
+
+    assert asyncio.run(main()) == [["blocker"], ["accepted"]]
+
+
+def test_nothing_is_computed_after_its_deadline() -> None:
+    async def main() -> tuple[list[list[str]], BaseException | None]:
+        forward = Forward(batch_ms=150)
+        # A cost model that thinks passes are instant admits a request it cannot serve in time.
+        b = Batcher(forward, max_batch=1, max_delay_ms=0, max_queue=8, cost=CostModel({16: 0.1}, share=0.0))  # type: ignore[arg-type]
+        b.start()
+        try:
+            blocker = asyncio.create_task(b.submit(Clip(16, "blocker"), 1, 10_000))
+            await _started(b)
+            doomed = asyncio.create_task(b.submit(Clip(16, "doomed"), 1, 50))
+            results = await asyncio.gather(blocker, doomed, return_exceptions=True)
+            return forward.batches, results[1] if isinstance(results[1], BaseException) else None
+        finally:
+            await b.stop()
+
+    batches, error = asyncio.run(main())
+    assert batches == [["blocker"]]
+    assert isinstance(error, DeadlineMissed) and error.retry_after_s >= 1
+
+
+def test_load_reports_the_wait_a_new_request_would_see() -> None:
+    async def main() -> tuple[float, float, int, float]:
+        forward = Forward(batch_ms=100)
+        b = _batcher(forward, max_batch=2)
+        b.start()
+        try:
+            idle = b.load([16]).wait_ms[16]
+            tasks = [asyncio.create_task(b.submit(Clip(16, f"q{i}"), 1, 10_000)) for i in range(5)]
+            await _started(b)  # q0 and q1 run; q2, q3 and q4 queue as a batch of 2 and one of 1
+            loaded = b.load([16, 4])
+            await asyncio.gather(*tasks)
+            return idle, loaded.wait_ms[16], loaded.queue_depth, loaded.wait_ms[4]
+        finally:
+            await b.stop()
+
+    idle, wait16, depth, wait4 = asyncio.run(main())
+    assert idle == 0.0 and depth == 3
+    # α 16 joins q4's batch: behind the running pass and one more (~200 ms); α 4 waits for all three (~300 ms).
+    assert 100 <= wait16 <= 200 + 5 and 200 < wait4 <= 300 + 5
+
+
+def test_schedule_replays_the_worker() -> None:
+    cost = CostModel({16: 10.0, 4: 5.0}, share=0.5)
+    assert cost.batch_ms(16, 3) == pytest.approx(20.0) and cost.batch_ms(8, 1) == 10.0  # α 8: the next profiled
+    cost.observe(16, 1, 20.0)
+    assert cost.single_ms[16] == pytest.approx(12.0)  # moves a fifth of the way
+    cost.observe(16, 3, 12.0 * 3)  # no saving from batching: the share moves towards 1
+    assert 0.5 < cost.share < 1.0
+    assert schedule([], 1.0, cost, 4) == []
