@@ -8,6 +8,8 @@ from .live_response_live import LiveResponseLive
 from .model_metadata import ModelMetadata
 from .model_metadata_input import ModelMetadataInput
 from .ready_response_ready import ReadyResponseReady
+from .server_load import ServerLoad
+from .server_load_wait_ms import ServerLoadWaitMs
 from .server_times import ServerTimes
 from .server_times_fr_ms import ServerTimesFrMs
 from .server_times_latent_ms import ServerTimesLatentMs
@@ -24,6 +26,8 @@ __all__ = (
     "ModelMetadata",
     "ModelMetadataInput",
     "ReadyResponseReady",
+    "ServerLoad",
+    "ServerLoadWaitMs",
     "ServerTimes",
     "ServerTimesFrMs",
     "ServerTimesLatentMs",

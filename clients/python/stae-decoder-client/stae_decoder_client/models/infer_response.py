@@ -8,11 +8,13 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..types import UNSET, Unset
 from typing import cast
 
 if TYPE_CHECKING:
   from ..models.infer_response_timings_ms import InferResponseTimingsMs
   from ..models.label import Label
+  from ..models.server_load import ServerLoad
 
 
 
@@ -34,6 +36,8 @@ class InferResponse:
             timings_ms (InferResponseTimingsMs):
             top (list[Label]):
             trained (bool):
+            delivery_bps (float | None | Unset):
+            load (None | ServerLoad | Unset):
      """
 
     batch_size: int
@@ -44,6 +48,8 @@ class InferResponse:
     timings_ms: InferResponseTimingsMs
     top: list[Label]
     trained: bool
+    delivery_bps: float | None | Unset = UNSET
+    load: None | ServerLoad | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -53,6 +59,7 @@ class InferResponse:
     def to_dict(self) -> dict[str, Any]:
         from ..models.infer_response_timings_ms import InferResponseTimingsMs # noqa: PLC0415
         from ..models.label import Label # noqa: PLC0415
+        from ..models.server_load import ServerLoad # noqa: PLC0415
         batch_size = self.batch_size
 
         beta = self.beta
@@ -76,6 +83,20 @@ class InferResponse:
 
         trained = self.trained
 
+        delivery_bps: float | None | Unset
+        if isinstance(self.delivery_bps, Unset):
+            delivery_bps = UNSET
+        else:
+            delivery_bps = self.delivery_bps
+
+        load: dict[str, Any] | None | Unset
+        if isinstance(self.load, Unset):
+            load = UNSET
+        elif isinstance(self.load, ServerLoad):
+            load = self.load.to_dict()
+        else:
+            load = self.load
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -89,6 +110,10 @@ class InferResponse:
             "top": top,
             "trained": trained,
         })
+        if delivery_bps is not UNSET:
+            field_dict["delivery_bps"] = delivery_bps
+        if load is not UNSET:
+            field_dict["load"] = load
 
         return field_dict
 
@@ -98,6 +123,7 @@ class InferResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.infer_response_timings_ms import InferResponseTimingsMs # noqa: PLC0415
         from ..models.label import Label # noqa: PLC0415
+        from ..models.server_load import ServerLoad # noqa: PLC0415
         d = dict(src_dict)
         batch_size = d.pop("batch_size")
 
@@ -127,6 +153,36 @@ class InferResponse:
 
         trained = d.pop("trained")
 
+        def _parse_delivery_bps(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        delivery_bps = _parse_delivery_bps(d.pop("delivery_bps", UNSET))
+
+
+        def _parse_load(data: object) -> None | ServerLoad | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                load_type_0 = ServerLoad.from_dict(data)
+
+
+
+                return load_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ServerLoad | Unset, data)
+
+        load = _parse_load(d.pop("load", UNSET))
+
+
         infer_response = cls(
             batch_size=batch_size,
             beta=beta,
@@ -136,6 +192,8 @@ class InferResponse:
             timings_ms=timings_ms,
             top=top,
             trained=trained,
+            delivery_bps=delivery_bps,
+            load=load,
         )
 
 

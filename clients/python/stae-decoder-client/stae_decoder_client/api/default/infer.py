@@ -21,10 +21,14 @@ def _get_kwargs(
     *,
     body: File,
     top_k: int | Unset = 5,
+    x_deadline_ms: float | None | Unset = UNSET,
     authorization: None | str | Unset = UNSET,
 
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(x_deadline_ms, Unset):
+        headers["x-deadline-ms"] = x_deadline_ms
+
     if not isinstance(authorization, Unset):
         headers["authorization"] = authorization
 
@@ -101,6 +105,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: File,
     top_k: int | Unset = 5,
+    x_deadline_ms: float | None | Unset = UNSET,
     authorization: None | str | Unset = UNSET,
 
 ) -> Response[Any | HTTPValidationError | InferResponse]:
@@ -110,6 +115,10 @@ def sync_detailed(
 
     Args:
         top_k (int | Unset):  Default: 5.
+        x_deadline_ms (float | None | Unset): milliseconds the answer may take from when this
+            request's headers arrive; the decoder schedules earliest deadline first, refuses at once
+            (503, Retry-After) what it predicts it cannot finish in time and never computes a request
+            whose deadline has passed. Absent: the service's request timeout.
         authorization (None | str | Unset):
         body (File):
 
@@ -125,6 +134,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
 top_k=top_k,
+x_deadline_ms=x_deadline_ms,
 authorization=authorization,
 
     )
@@ -140,6 +150,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: File,
     top_k: int | Unset = 5,
+    x_deadline_ms: float | None | Unset = UNSET,
     authorization: None | str | Unset = UNSET,
 
 ) -> Any | HTTPValidationError | InferResponse | None:
@@ -149,6 +160,10 @@ def sync(
 
     Args:
         top_k (int | Unset):  Default: 5.
+        x_deadline_ms (float | None | Unset): milliseconds the answer may take from when this
+            request's headers arrive; the decoder schedules earliest deadline first, refuses at once
+            (503, Retry-After) what it predicts it cannot finish in time and never computes a request
+            whose deadline has passed. Absent: the service's request timeout.
         authorization (None | str | Unset):
         body (File):
 
@@ -165,6 +180,7 @@ def sync(
         client=client,
 body=body,
 top_k=top_k,
+x_deadline_ms=x_deadline_ms,
 authorization=authorization,
 
     ).parsed
@@ -174,6 +190,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: File,
     top_k: int | Unset = 5,
+    x_deadline_ms: float | None | Unset = UNSET,
     authorization: None | str | Unset = UNSET,
 
 ) -> Response[Any | HTTPValidationError | InferResponse]:
@@ -183,6 +200,10 @@ async def asyncio_detailed(
 
     Args:
         top_k (int | Unset):  Default: 5.
+        x_deadline_ms (float | None | Unset): milliseconds the answer may take from when this
+            request's headers arrive; the decoder schedules earliest deadline first, refuses at once
+            (503, Retry-After) what it predicts it cannot finish in time and never computes a request
+            whose deadline has passed. Absent: the service's request timeout.
         authorization (None | str | Unset):
         body (File):
 
@@ -198,6 +219,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
 top_k=top_k,
+x_deadline_ms=x_deadline_ms,
 authorization=authorization,
 
     )
@@ -213,6 +235,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: File,
     top_k: int | Unset = 5,
+    x_deadline_ms: float | None | Unset = UNSET,
     authorization: None | str | Unset = UNSET,
 
 ) -> Any | HTTPValidationError | InferResponse | None:
@@ -222,6 +245,10 @@ async def asyncio(
 
     Args:
         top_k (int | Unset):  Default: 5.
+        x_deadline_ms (float | None | Unset): milliseconds the answer may take from when this
+            request's headers arrive; the decoder schedules earliest deadline first, refuses at once
+            (503, Retry-After) what it predicts it cannot finish in time and never computes a request
+            whose deadline has passed. Absent: the service's request timeout.
         authorization (None | str | Unset):
         body (File):
 
@@ -238,6 +265,7 @@ async def asyncio(
         client=client,
 body=body,
 top_k=top_k,
+x_deadline_ms=x_deadline_ms,
 authorization=authorization,
 
     )).parsed
