@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from decoder_service.batching import Batcher, CannotMeetDeadline, CostModel, DeadlineMissed, schedule
+from decoder_service.batching import Batcher, CannotMeetDeadline, DeadlineMissed
 from stae.pipeline import Prediction
+from stae.scheduling import CostModel, schedule
 
 BATCH_MS = 60.0
 
@@ -116,24 +117,69 @@ def test_an_accepted_request_is_not_pushed_past_its_deadline() -> None:
     assert asyncio.run(main()) == [["blocker"], ["accepted"]]
 
 
-def test_nothing_is_computed_after_its_deadline() -> None:
+def test_nothing_is_computed_after_its_deadline_while_others_wait() -> None:
     async def main() -> tuple[list[list[str]], BaseException | None]:
         forward = Forward(batch_ms=150)
         # A cost model that thinks passes are instant admits a request it cannot serve in time.
-        b = Batcher(forward, max_batch=1, max_delay_ms=0, max_queue=8, cost=CostModel({16: 0.1}, share=0.0))  # type: ignore[arg-type]
+        cost = CostModel({16: 0.1, 4: 0.1}, share=0.0)
+        b = Batcher(forward, max_batch=1, max_delay_ms=0, max_queue=8, cost=cost)  # type: ignore[arg-type]
         b.start()
         try:
             blocker = asyncio.create_task(b.submit(Clip(16, "blocker"), 1, 10_000))
             await _started(b)
             doomed = asyncio.create_task(b.submit(Clip(16, "doomed"), 1, 50))
-            results = await asyncio.gather(blocker, doomed, return_exceptions=True)
+            other = asyncio.create_task(b.submit(Clip(4, "on-time"), 1, 10_000))
+            results = await asyncio.gather(blocker, doomed, other, return_exceptions=True)
             return forward.batches, results[1] if isinstance(results[1], BaseException) else None
         finally:
             await b.stop()
 
     batches, error = asyncio.run(main())
-    assert batches == [["blocker"]]
+    assert batches == [["blocker"], ["on-time"]]
     assert isinstance(error, DeadlineMissed) and error.retry_after_s >= 1
+
+
+def test_an_idle_server_answers_a_late_request() -> None:
+    """Nothing else waits: computing it delays no one, and the camera gets its (late) answer."""
+
+    async def main() -> list[list[str]]:
+        forward = Forward(batch_ms=100)
+        b = _batcher(forward)
+        b.start()
+        try:
+            await b.submit(Clip(16, "tight"), 1, 10)  # admitted (idle), finishes ~90 ms late
+            return forward.batches
+        finally:
+            await b.stop()
+
+    assert asyncio.run(main()) == [["tight"]]
+
+
+def test_the_backlog_of_offered_work_shows_overload() -> None:
+    """Refused requests leave the real queue short; the offered backlog grows and is what load reports."""
+
+    async def main() -> tuple[float, int]:
+        forward = Forward(batch_ms=100)
+        b = _batcher(forward, max_batch=1)
+        b.start()
+        try:
+            first = asyncio.create_task(b.submit(Clip(16, "running"), 1, 10_000))
+            await _started(b)
+            refused = 0
+            for i in range(30):
+                try:
+                    await b.submit(Clip(16, f"r{i}"), 1, 150)
+                except CannotMeetDeadline:
+                    refused += 1
+            wait = b.load([16]).wait_ms[16]
+            await first
+            return wait, refused
+        finally:
+            await b.stop()
+
+    wait, refused = asyncio.run(main())
+    assert refused == 30
+    assert wait > 2_000  # 30 offered requests of 100 ms each: about 3 s of work offered
 
 
 def test_load_reports_the_wait_a_new_request_would_see() -> None:
@@ -153,8 +199,9 @@ def test_load_reports_the_wait_a_new_request_would_see() -> None:
 
     idle, wait16, depth, wait4 = asyncio.run(main())
     assert idle == 0.0 and depth == 3
-    # α 16 joins q4's batch: behind the running pass and one more (~200 ms); α 4 waits for all three (~300 ms).
-    assert 100 <= wait16 <= 200 + 5 and 200 < wait4 <= 300 + 5
+    # α 16 joins q4's batch: behind the running pass and one more (~200 ms); α 4 waits for all three (~300 ms);
+    # the offered backlog (5 requests at half a pass each, ~250 ms) is the floor of both.
+    assert 150 <= wait16 <= 250 + 5 and 200 <= wait4 <= 300 + 5
 
 
 def test_schedule_replays_the_worker() -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA
+from conftest import ROOT, SHARED_DATA
 from helpers import TEST_PROFILE, prerequisite
 
+from stae.control.profile import Profile
 from stae.simulate import Trace, simulate
 
 PROFILE = TEST_PROFILE
@@ -119,3 +120,25 @@ def test_simulate_command_on_a_real_trace(tmp_path: Path) -> None:
     assert (tmp_path / "plots" / "fig5a_completion_time.png").stat().st_size > 10_000
     assert (tmp_path / "plots" / "fig5b_best_accuracy.png").stat().st_size > 10_000
     assert "| Verizon-LTE-short | 300 | controller |" in proc.stdout
+
+
+def test_fleet_load_aware_beats_oblivious_and_fixed_when_the_server_is_the_bottleneck() -> None:
+    """Issue 23, item 4: 100 cameras at one clip a second on one server with the paper's GPU times (2.5x its
+    capacity at α = 16): planning with the server's published load keeps more answers on time, at a higher
+    effective accuracy than today's controller and than the best fixed budget, and none beats the bound."""
+    from stae.control.profile import PAPER_FR_MS, PAPER_VIT_MS
+    from stae.fleet import FleetConfig, best_fixed, fluid_bound, run_fleet
+
+    profile = Profile.model_validate_json((ROOT / "models" / "tiny-synth" / "profile.json").read_text())
+    server_ms = {a: PAPER_VIT_MS[a] + PAPER_FR_MS[a] for a in PAPER_VIT_MS}
+    cfg = FleetConfig(cameras=100, duration_s=10, server_ms=server_ms)
+    oblivious = run_fleet(profile, cfg, "oblivious")
+    aware = run_fleet(profile, cfg, "load-aware")
+    fixed = best_fixed(profile, cfg)
+    bound = fluid_bound(profile, cfg)
+    assert aware.hits > oblivious.hits
+    assert aware.effective_accuracy > max(oblivious.effective_accuracy, fixed.effective_accuracy)
+    assert bound.effective_accuracy >= aware.effective_accuracy
+    # A fleet the server can carry: every policy answers everything in time.
+    light = FleetConfig(cameras=5, duration_s=5, server_ms=server_ms)
+    assert run_fleet(profile, light, "oblivious").hits == run_fleet(profile, light, "oblivious").clips

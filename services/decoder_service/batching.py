@@ -7,14 +7,16 @@ kept frames α behind it, in deadline order, up to ``max_batch`` (the ViT's toke
 requests of different α are grouped, not padded), and runs them in one forward pass on a single worker thread
 (one model, one device, no contention). With ``max_delay = 0`` (the default) nothing waits for more: batches
 form from the requests that arrived while the previous pass ran, so a lone request pays no batching delay and
-a loaded server runs full batches. A request whose deadline has passed before its batch starts is answered
-late-refused (:class:`DeadlineMissed`), never computed.
+a loaded server runs full batches. A request whose deadline has passed before its batch starts is refused
+(:class:`DeadlineMissed`), not computed, while requests that can still be on time wait; an idle server (nothing
+else queued or running) serves any request, late or not: computing it delays no one, and its camera gets an
+answer (marked late by the encoder).
 
-Admission: a :class:`CostModel` predicts each batch's time from the start-up profile and every batch since;
-``submit`` replays the worker's schedule over the queue with the new request in it, and refuses the request
-(:class:`CannotMeetDeadline`, 503 with Retry-After) when it would finish after its deadline or would push an
-already accepted request past its own. :meth:`Batcher.load` is that same schedule summarised: the queue depth
-and, per α, how long a new request would wait before its batch starts.
+Admission: a :class:`~stae.scheduling.CostModel` predicts each batch's time from the start-up profile and every
+batch since; ``submit`` replays the worker's schedule over the queue with the new request in it, and (unless idle)
+refuses it (:class:`CannotMeetDeadline`, 503 with Retry-After) when it would finish after its deadline or would
+push an already accepted request past its own. :meth:`Batcher.load` is that same schedule summarised: the queue
+depth and, per α, how long a new request would wait before its batch starts.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from stae.control.profile import ServerLoad
 from stae.errors import NotReadyError
 from stae.pipeline import Prediction, Received
+from stae.scheduling import Backlog, CostModel, refusal, schedule, take_batch
 
 RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction]]
 
@@ -53,38 +56,6 @@ class DeadlineMissed(NotReadyError):
         super().__init__(f"deadline passed {late_ms:.0f} ms before the request's batch could start", 1.0)
 
 
-class CostModel:
-    """Predicted time of one forward pass of ``n`` requests of α kept frames:
-    ``t(α, n) = t1[α] · (1 + k · (n − 1))``, where ``t1`` starts from the start-up profile and follows every batch
-    of one, and ``k`` (the cost of one more request relative to the first; 1: batching saves nothing) follows
-    every larger batch (exponential averages)."""
-
-    def __init__(self, single_ms: dict[int, float], share: float = 0.5, smoothing: float = 0.2) -> None:
-        self.single_ms = dict(single_ms) or {16: 10.0}
-        self.share = share
-        self.smoothing = smoothing
-
-    def _single(self, alpha: int) -> float:
-        if alpha in self.single_ms:
-            return self.single_ms[alpha]
-        above = [a for a in self.single_ms if a >= alpha]
-        if above:
-            return self.single_ms[min(above)]
-        top = max(self.single_ms)
-        return self.single_ms[top] * alpha / top
-
-    def batch_ms(self, alpha: int, n: int) -> float:
-        return self._single(alpha) * (1.0 + self.share * (n - 1))
-
-    def observe(self, alpha: int, n: int, ms: float) -> None:
-        s = self.smoothing
-        if n == 1 or alpha not in self.single_ms:
-            self.single_ms[alpha] = ms if alpha not in self.single_ms else (1 - s) * self.single_ms[alpha] + s * ms
-            return
-        k = (ms / self.single_ms[alpha] - 1.0) / (n - 1)
-        self.share = (1 - s) * self.share + s * min(max(k, 0.02), 1.5)
-
-
 @dataclass
 class _Item:
     due: float  # perf_counter() time by which the answer is due
@@ -97,6 +68,10 @@ class _Item:
     def __lt__(self, other: _Item) -> bool:
         return (self.due, self.seq) < (other.due, other.seq)
 
+    @property
+    def alpha(self) -> int:
+        return self.tensor.alpha
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -104,30 +79,6 @@ class BatchResult:
     queue_ms: float
     batch_size: int
     timings_ms: dict[str, float] = field(default_factory=dict)
-
-
-def take_batch(queue: list[_Item], max_batch: int) -> list[_Item]:
-    """The worker's choice, removed from ``queue`` (a list in deadline order): the request due first and those
-    of its α due after it, up to ``max_batch``."""
-    first = queue[0].tensor.alpha
-    batch = [i for i in queue if i.tensor.alpha == first][:max_batch]
-    chosen = {id(i) for i in batch}
-    queue[:] = [i for i in queue if id(i) not in chosen]
-    return batch
-
-
-def schedule(queue: Iterable[_Item], start: float, cost: CostModel, max_batch: int) -> list[tuple[_Item, float, float]]:
-    """(request, predicted batch start, predicted finish) for every queued request, in the order the worker will
-    run them, the worker being free at ``start``."""
-    pending = sorted(queue)
-    out: list[tuple[_Item, float, float]] = []
-    t = start
-    while pending:
-        batch = take_batch(pending, max_batch)
-        end = t + cost.batch_ms(batch[0].tensor.alpha, len(batch)) / 1e3
-        out += [(i, t, end) for i in batch]
-        t = end
-    return out
 
 
 class Batcher:
@@ -152,6 +103,7 @@ class Batcher:
         self._arrived = asyncio.Event()
         self._busy_until = 0.0  # predicted end of the running batch (perf_counter time); 0 when idle
         self._running = False
+        self.backlog = Backlog(default_deadline_s)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infer")
         self._task: asyncio.Task[None] | None = None
         self.on_batch: Callable[[int, dict[str, float]], None] | None = None
@@ -174,12 +126,18 @@ class Batcher:
         self._queue.clear()
         self._executor.shutdown(wait=True)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing queued or running: a request now delays no one."""
+        return not self._queue and not self._running
+
     def _free_at(self, now: float) -> float:
         return max(now, self._busy_until)
 
     def load(self, alphas: Iterable[int]) -> ServerLoad:
         """Queue depth, and per α the predicted wait (ms) before a new request's batch would start, were it due
-        after everything queued (a camera planning its next request: the same deadline length as the rest)."""
+        after everything queued (a camera planning its next request: the same deadline length as the rest), or
+        the offered backlog's wait when longer (:class:`~stae.scheduling.Backlog`: under overload)."""
         now = time.perf_counter()
         live = [i for i in self._queue if not i.future.done()]
         plan = schedule(live, self._free_at(now), self.cost, self.max_batch)
@@ -189,7 +147,8 @@ class Batcher:
             # It joins the last batch of its α when that one has room, else waits for everything.
             starts = [s for i, s, _ in plan if i.tensor.alpha == alpha]  # in schedule order
             joins = bool(starts) and starts.count(starts[-1]) < self.max_batch
-            wait[alpha] = round(((starts[-1] if joins else drained) - now) * 1e3, 3)
+            queued = (starts[-1] if joins else drained) - now
+            wait[alpha] = round(max(queued, self.backlog.wait_s(now)) * 1e3, 3)
         return ServerLoad(queue_depth=len(live), wait_ms=wait, busy=self._running)
 
     async def submit(self, tensor: Received, top_k: int, deadline_ms: float | None = None) -> BatchResult:
@@ -198,10 +157,11 @@ class Batcher:
         if len(self._queue) >= self.max_queue:
             raise QueueFull(f"{len(self._queue)} requests are queued (limit {self.max_queue})", self._retry_s())
         now = time.perf_counter()
+        self.backlog.add(now, self.cost.batch_ms(tensor.alpha, self.max_batch) / self.max_batch / 1e3)
         due = now + (self.default_deadline_s if deadline_ms is None else deadline_ms / 1e3)
         future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
         item = _Item(due, next(self._seq), tensor, top_k, now, future)
-        if deadline_ms is not None:
+        if deadline_ms is not None and (self._queue or self._running):  # idle: it delays no one, serve it
             self._admit(item, now)
         bisect.insort(self._queue, item)
         self._arrived.set()
@@ -215,20 +175,9 @@ class Batcher:
 
     def _admit(self, item: _Item, now: float) -> None:
         live = [i for i in self._queue if not i.future.done()]
-        start = self._free_at(now)
-        before = {id(i): end <= i.due for i, _, end in schedule(live, start, self.cost, self.max_batch)}
-        for other, _, end in schedule([*live, item], start, self.cost, self.max_batch):
-            if other is item and end > item.due:
-                raise CannotMeetDeadline(
-                    f"predicted to finish {(end - item.due) * 1e3:.0f} ms after its deadline "
-                    f"({len(live)} requests queued)",
-                    self._retry_s(),
-                )
-            if other is not item and before[id(other)] and end > other.due:
-                raise CannotMeetDeadline(
-                    f"admitting it would make an accepted request miss its deadline ({len(live)} queued)",
-                    self._retry_s(),
-                )
+        why = refusal(live, item, self._free_at(now), self.cost, self.max_batch)
+        if why is not None:
+            raise CannotMeetDeadline(why, self._retry_s())
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -241,6 +190,8 @@ class Batcher:
             self._queue = [i for i in self._queue if not i.future.done()]  # callers that gave up
             now = time.perf_counter()
             late = [i for i in self._queue if i.due < now]
+            if len(late) == len(self._queue):
+                late = []  # only late ones left: computing them delays no one, and their cameras get an answer
             for item in late:
                 item.future.set_exception(DeadlineMissed((now - item.due) * 1e3))
             if late and self.on_missed is not None:

@@ -102,7 +102,7 @@ class EdgeClient:
         if resp.status_code in (503, 504):
             retry = resp.headers.get("Retry-After", "1")
             detail = _detail(resp)
-            raise RefusedError(f"decoder refused: {detail}", float(retry) if retry.isdigit() else 1.0, exchange_ms)
+            raise RefusedError(f"decoder busy: {detail}", float(retry) if retry.isdigit() else 1.0, exchange_ms)
         if resp.status_code != 200:
             raise EdgeError(f"decoder answered {resp.status_code}: {resp.text[:300]}")
         return Offloaded(_parse(InferResponse, resp, "answer"), exchange_ms)

@@ -68,7 +68,15 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
     model, info = load_model(args.checkpoint)
     given = {"channels": args.channels, "width": args.width, "rate_weights": args.rate_weights, "alphas": args.alphas}
     latent = LatentConfig.model_validate({k: v for k, v in given.items() if v is not None})
-    tc = LatentTrainConfig(epochs=args.epochs, lr=args.lr, vit_lr=args.vit_lr, workers=args.workers, seed=args.seed)
+    tc = LatentTrainConfig(
+        epochs=args.epochs,
+        lr=args.lr,
+        vit_lr=args.vit_lr,
+        recon=args.recon,
+        rate_warmup=args.rate_warmup,
+        workers=args.workers,
+        seed=args.seed,
+    )
     meta = dict(info.metadata)
     if args.vit_lr > 0:  # a fine-tuned ViT: the stored accuracies of wire v1 and v2 no longer hold
         meta.pop("eval", None)
@@ -175,6 +183,8 @@ def add(sub: Any) -> None:
     lt.add_argument("--epochs", type=int, default=6)
     lt.add_argument("--lr", type=float, default=2e-3, help="learning rate of the codec")
     lt.add_argument("--vit-lr", type=float, default=0.0, help="fine-tune the ViT too (0: frozen, serves v1/v2)")
+    lt.add_argument("--recon", type=float, default=1.0, help="weight of the frames' mean squared error")
+    lt.add_argument("--rate-warmup", type=float, default=1.0, help="epochs over which the rate weight ramps up")
     lt.add_argument("--channels", type=int, help="latent channels per 8 x 8 block (default: LatentConfig's)")
     lt.add_argument("--width", type=int, help="hidden channels of the transforms (default: LatentConfig's)")
     lt.add_argument("--rate-weights", type=float, nargs="+", help="λ per rate level, on kilobytes (LatentConfig's)")

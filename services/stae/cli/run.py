@@ -8,11 +8,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stae.checkpoint import read_checkpoint
 from stae.cli.common import decoder_from_args, encoder_from_args, model_args
 from stae.video import read_clip
+
+if TYPE_CHECKING:
+    from stae.control.profile import Profile
 
 log = logging.getLogger("stae")
 
@@ -52,11 +55,65 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fleet(args: argparse.Namespace, profile: Profile) -> int:
+    from stae.control.profile import PAPER_FR_MS, PAPER_VIT_MS
+    from stae.fleet import FleetConfig, compare
+
+    server_ms = {a: PAPER_VIT_MS[a] + PAPER_FR_MS[a] for a in PAPER_VIT_MS} if args.server_times == "paper" else None
+    rows = []
+    for servers in args.servers:
+        for cameras in args.fleet:
+            for deadline in args.deadline_ms:
+                cfg = FleetConfig(
+                    cameras=cameras,
+                    servers=servers,
+                    period_ms=args.period_ms,
+                    deadline_ms=deadline,
+                    camera_bps=args.camera_mbps * 1e6,
+                    cell_bps=args.cell_mbps * 1e6 if args.cell_mbps else None,
+                    duration_s=args.duration_s,
+                    max_batch=args.max_batch,
+                    batch_share=args.batch_share,
+                    overhead_ms=args.overhead_ms,
+                    server_ms=server_ms,
+                )
+                for res in compare(profile, cfg):
+                    row = {**res.row(), "deadline_ms": deadline}
+                    rows.append(row)
+                    print(
+                        f"{cameras:5d} cameras {servers} server(s) {deadline:5.0f} ms {res.policy:>10}: "
+                        f"hit {row['hit_rate']:6.1%}  effective accuracy {res.effective_accuracy:6.1%}  "
+                        f"refused {res.refused:5d}  utilisation {res.utilisation:5.1%}"
+                        + (f"  ({res.fixed_budget})" if res.fixed_budget else ""),
+                        file=sys.stderr,
+                    )
+    doc = {"profile": profile.model, "server_times": args.server_times, "period_ms": args.period_ms, "results": rows}
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(doc, indent=2) + "\n")
+    if args.markdown:
+        lines = [
+            "| cameras | servers | deadline | policy | hit rate | effective accuracy | refused | utilisation |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            name = str(r["policy"]) + (f" ({r['fixed_budget']})" if r["fixed_budget"] else "")
+            lines.append(
+                f"| {r['cameras']} | {r['servers']} | {r['deadline_ms']:.0f} ms | {name} | {r['hit_rate']:.1%} | "
+                f"{r['effective_accuracy']:.1%} | {r['refused']} | {r['utilisation']:.1%} |"
+            )
+        Path(args.markdown).write_text("\n".join(lines) + "\n")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from stae.control.profile import Profile
     from stae.simulate import POLICIES, Trace, simulate
 
     profile = Profile.model_validate_json(Path(args.profile).read_text())
+    if args.fleet:
+        return _fleet(args, profile)
+    if not args.trace:
+        raise SystemExit("stae simulate: give --trace (one camera over real uplinks) or --fleet (many cameras)")
     policies = args.policy or [p for p in POLICIES if p != "local" or args.local_ms is not None]
     rows = []
     for trace_path in args.trace:
@@ -148,7 +205,7 @@ def add(sub: Any) -> None:
 
     sim = sub.add_parser("simulate", help="replay uplink traces against the controller and other policies")
     sim.add_argument("--profile", required=True, help="profile JSON (stae profile)")
-    sim.add_argument("--trace", nargs="+", required=True, help="Mahimahi uplink trace(s)")
+    sim.add_argument("--trace", nargs="+", help="Mahimahi uplink trace(s)")
     sim.add_argument("--deadline-ms", type=float, nargs="+", default=[500.0])
     sim.add_argument("--rate", type=float, default=2.0, help="clips per second")
     sim.add_argument("--requests", type=int, help="clips per run (default: one pass over the trace)")
@@ -157,4 +214,20 @@ def add(sub: Any) -> None:
     sim.add_argument("--overhead-ms", type=float, default=3.0)
     sim.add_argument("--json-out", "--json", dest="json_out")
     sim.add_argument("--plots", help="folder for the Fig. 5 PNGs")
+    fleet = sim.add_argument_group("fleet mode: many cameras sharing edge servers (stae.fleet)")
+    fleet.add_argument("--fleet", type=int, nargs="+", metavar="CAMERAS", help="fleet sizes to simulate")
+    fleet.add_argument("--servers", type=int, nargs="+", default=[1], help="edge servers (each fleet size)")
+    fleet.add_argument("--period-ms", type=float, default=1000.0, help="each camera sends one clip per period")
+    fleet.add_argument("--camera-mbps", type=float, default=20.0, help="each camera's uplink")
+    fleet.add_argument("--cell-mbps", type=float, help="one cell's uplink shared by all cameras (fair share)")
+    fleet.add_argument("--duration-s", type=float, default=30.0)
+    fleet.add_argument("--max-batch", type=int, default=8)
+    fleet.add_argument("--batch-share", type=float, default=0.5, help="cost of one more request in a batch")
+    fleet.add_argument(
+        "--server-times",
+        choices=["paper", "profile"],
+        default="paper",
+        help="forward-pass times per α: the paper's GPU (Table I) or the profile's",
+    )
+    fleet.add_argument("--markdown", help="write the fleet table as Markdown")
     sim.set_defaults(func=cmd_simulate)

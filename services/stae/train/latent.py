@@ -5,7 +5,7 @@ to end through the deployed selection: FA (frozen) keeps α frames, the analysis
 random rate level ``l`` scales and rounds it (straight-through), the synthesis turns the symbols back into
 frames and the ViT classifies them at their temporal positions. Loss per batch:
 
-    cross-entropy(labels) + distill · KL(teacher || student) + rate_weights[l] · kilobytes(l)
+    cross-entropy(labels) + distill · KL(teacher || student) + recon · MSE(frames) + rate_weights[l] · kilobytes(l)
 
 where the teacher is the same ViT on the clip's full-budget frames, computed without gradients. With
 ``vit_lr = 0`` the ViT stays frozen, so one ViT keeps serving wire v1 and v2 unchanged; otherwise it is
@@ -47,6 +47,10 @@ class LatentTrainConfig:
     lr: float = 2e-3  # the codec's transforms, gains and entropy model
     vit_lr: float = 0.0  # 0: the ViT stays frozen (it keeps serving wire v1 and v2 as it did)
     distill: float = 1.0  # weight of the KL to the full-budget prediction
+    recon: float = 1.0  # weight of the frames' mean squared error (normalised space): what lets the synthesis
+    # learn at all while the ViT is frozen (the task loss alone left a first run at chance after two epochs)
+    rate_warmup: float = 1.0  # epochs over which the rate weight rises from 0 to its value (quality first: a full
+    # rate weight from the start taught the codec to send nothing before it could send anything useful)
     weight_decay: float = 0.01
     augment: bool = True
     workers: int = 2
@@ -55,8 +59,9 @@ class LatentTrainConfig:
 
 def _forward(
     model: STAE, codec: LatentCodec, x: torch.Tensor, alpha: int, level: int
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Logits (B, K), bits per clip (B,) and symbols (B*α, C, h, w) for normalised clips x (B, T, C, S, S)."""
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits (B, K), bits per clip (B,), symbols (B*α, C, h, w) and the frames' mean squared error (a scalar) for
+    normalised clips x (B, T, C, S, S)."""
     with torch.no_grad():
         kept, idx = select_frames(model, x, alpha, 0.0)  # (B, α, C, S, S), (B, α)
     b, a = kept.shape[:2]
@@ -64,7 +69,7 @@ def _forward(
     q, z = codec.quantize(y, level)
     frames = codec.dequantize(q, level).reshape(b, a, *kept.shape[2:])  # (B, α, C, S, S)
     bits = codec.rate_bits(z, level).reshape(b, a).sum(1)  # (B,)
-    return model.vit(frames, idx), bits, q.detach()
+    return model.vit(frames, idx), bits, q.detach(), F.mse_loss(frames, kept)
 
 
 def finetune_latent(
@@ -107,6 +112,7 @@ def finetune_latent(
     opt = torch.optim.AdamW(groups, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lrs, total_steps=tc.epochs * len(loader), pct_start=0.1)
     history: list[dict[str, float]] = []
+    step = 0
     for epoch in range(tc.epochs):
         start = time.perf_counter()
         totals = torch.zeros(4, dtype=torch.float64)  # clips, correct, loss, bytes
@@ -123,19 +129,22 @@ def finetune_latent(
             level = rng.randrange(latent.levels)
             with torch.no_grad():
                 target = F.log_softmax(teacher.vit(x), dim=1)
-            logits, bits, _ = _forward(student, codec, x, alpha, level)
+            logits, bits, _, mse = _forward(student, codec, x, alpha, level)
             kb = bits / 8000
+            ramp = min(1.0, (step + 1) / max(tc.rate_warmup * len(loader), 1.0))
+            step += 1
             loss = (
                 F.cross_entropy(logits, y)
                 + tc.distill * F.kl_div(F.log_softmax(logits, 1), target, log_target=True, reduction="batchmean")
-                + latent.rate_weights[level] * kb.mean()
+                + tc.recon * mse
+                + ramp * latent.rate_weights[level] * kb.mean()
             )
             opt.zero_grad(set_to_none=True)
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
             sched.step()
             totals += torch.tensor(
-                [len(y), float((logits.argmax(1) == y).sum()), float(loss) * len(y), float(kb.sum()) * 1000]
+                [len(y), float((logits.argmax(1) == y).sum()), float(loss.detach()) * len(y), float(kb.sum()) * 1000]
             )
         n = max(float(totals[0]), 1.0)
         row = {

@@ -1,0 +1,111 @@
+"""Earliest-deadline-first batching as a schedule: which requests run together and when they finish, predicted.
+
+The decoder's batcher (``decoder_service.batching``) runs this schedule and admits by :func:`refusal`; the fleet
+simulator (:mod:`stae.fleet`) replays both for a thousand cameras. A job is anything with a ``due`` time and an
+``alpha`` (kept frames: requests of one α share a forward pass, others do not); ties in deadline keep the given
+order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
+
+class Job(Protocol):
+    @property
+    def due(self) -> float: ...
+
+    @property
+    def alpha(self) -> int: ...
+
+
+J = TypeVar("J", bound=Job)
+
+
+class CostModel:
+    """Predicted time of one forward pass of ``n`` requests of α kept frames:
+    ``t(α, n) = t1[α] · (1 + k · (n − 1))``, where ``t1`` starts from the start-up profile and follows every batch
+    of one, and ``k`` (the cost of one more request relative to the first; 1: batching saves nothing) follows
+    every larger batch (exponential averages)."""
+
+    def __init__(self, single_ms: dict[int, float], share: float = 0.5, smoothing: float = 0.2) -> None:
+        self.single_ms = dict(single_ms) or {16: 10.0}
+        self.share = share
+        self.smoothing = smoothing
+
+    def _single(self, alpha: int) -> float:
+        if alpha in self.single_ms:
+            return self.single_ms[alpha]
+        above = [a for a in self.single_ms if a >= alpha]
+        if above:
+            return self.single_ms[min(above)]
+        top = max(self.single_ms)
+        return self.single_ms[top] * alpha / top
+
+    def batch_ms(self, alpha: int, n: int) -> float:
+        return self._single(alpha) * (1.0 + self.share * (n - 1))
+
+    def observe(self, alpha: int, n: int, ms: float) -> None:
+        s = self.smoothing
+        if n == 1 or alpha not in self.single_ms:
+            self.single_ms[alpha] = ms if alpha not in self.single_ms else (1 - s) * self.single_ms[alpha] + s * ms
+            return
+        k = (ms / self.single_ms[alpha] - 1.0) / (n - 1)
+        self.share = (1 - s) * self.share + s * min(max(k, 0.02), 1.5)
+
+
+def take_batch(queue: list[J], max_batch: int) -> list[J]:
+    """The worker's choice, removed from ``queue`` (a list in deadline order): the request due first and those
+    of its α due after it, up to ``max_batch``."""
+    first = queue[0].alpha
+    batch = [i for i in queue if i.alpha == first][:max_batch]
+    chosen = {id(i) for i in batch}
+    queue[:] = [i for i in queue if id(i) not in chosen]
+    return batch
+
+
+def schedule(queue: Iterable[J], start: float, cost: CostModel, max_batch: int) -> list[tuple[J, float, float]]:
+    """(request, predicted batch start, predicted finish) for every queued request, in the order the worker will
+    run them, the worker being free at ``start``."""
+    pending = sorted(queue, key=lambda j: j.due)  # stable: equal deadlines keep their order
+    out: list[tuple[J, float, float]] = []
+    t = start
+    while pending:
+        batch = take_batch(pending, max_batch)
+        end = t + cost.batch_ms(batch[0].alpha, len(batch)) / 1e3
+        out += [(i, t, end) for i in batch]
+        t = end
+    return out
+
+
+def refusal(queue: list[J], job: J, start: float, cost: CostModel, max_batch: int) -> str | None:
+    """Why ``job`` cannot be admitted behind ``queue`` (the worker free at ``start``), or None when it can: it
+    would finish after its deadline, or push a request that would otherwise finish in time past its own."""
+    before = {id(i): end <= i.due for i, _, end in schedule(queue, start, cost, max_batch)}
+    for other, _, end in schedule([*queue, job], start, cost, max_batch):
+        if other is job and end > job.due:
+            return f"predicted to finish {(end - job.due) * 1e3:.0f} ms after its deadline ({len(queue)} queued)"
+        if other is not job and before[id(other)] and end > other.due:
+            return f"admitting it would make an accepted request miss its deadline ({len(queue)} queued)"
+    return None
+
+
+class Backlog:
+    """The work offered to a server, admitted or not, as a queue that drains at one second per second: how long
+    a new request would wait were everything offered served. Admission keeps the real queue short, so under
+    overload the real queue's wait stays small while most requests are refused; this one grows instead, and
+    controllers planning with it move to budgets that cost the server less, which raises its capacity (each
+    request counts at its share of a full batch: the server's cost per request when it is busy)."""
+
+    def __init__(self, cap_s: float = 30.0) -> None:
+        self.cap_s = cap_s
+        self._level = 0.0
+        self._at = 0.0
+
+    def wait_s(self, now: float) -> float:
+        return max(0.0, self._level - max(0.0, now - self._at))
+
+    def add(self, now: float, cost_s: float) -> None:
+        self._level = min(self.cap_s, self.wait_s(now) + cost_s)
+        self._at = now
