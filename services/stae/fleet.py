@@ -13,8 +13,8 @@ after its deadline.
 Policies (what decides each clip's budget, and which server gets it):
 - ``oblivious``: today's controller: eq. 5 over the link alone, servers taken in turn (a Service in front of
   replicas);
-- ``load-aware``: eq. 5 with each server's predicted wait as published by its last finished batch (aged by the
-  time since), to the server with the least wait;
+- ``load-aware``: eq. 5 with the least predicted wait any server published after its last finished batch (aged
+  by the time since); the server drawn at random, weighted by the time it leaves before the deadline;
 - ``fixed``: one budget for every clip (every entry tried; the best one reported), servers in turn;
 - ``oracle``: an upper bound no policy can beat (:func:`fluid_bound`): every clip's option chosen offline to
   maximise the fleet's accuracy with the servers' time as the only limit (a fractional knapsack: queueing,
@@ -236,8 +236,10 @@ def run_fleet(
         elif policy == "load-aware":
             d = plan(t, True)
             e = entry(d)
-            waits = [s.published_wait(d.alpha, t) for s in servers]
-            target = waits.index(min(waits))
+            # Weighted by the time each server leaves before the deadline: all cameras sending to the least
+            # loaded one between two reports would herd onto it (a run did: 73% utilisation of two servers).
+            room = [max(1e-3, deadline - s.published_wait(d.alpha, t)) for s in servers]
+            target = rng.choices(range(len(servers)), weights=room)[0]
         else:
             raise ValueError("the oracle is computed, not simulated: fluid_bound()")
         sent = max(t + _camera_ms(e, d) / 1e3, link_free[cam])
