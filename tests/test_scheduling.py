@@ -212,3 +212,23 @@ def test_schedule_replays_the_worker() -> None:
     cost.observe(16, 3, 12.0 * 3)  # no saving from batching: the share moves towards 1
     assert 0.5 < cost.share < 1.0
     assert schedule([], 1.0, cost, 4) == []
+
+
+def test_late_requests_left_alone_are_answered_not_forgotten() -> None:
+    """Only late requests queued (nothing on time waits behind them): every one is computed and answered."""
+
+    async def main() -> list[list[str]]:
+        forward = Forward(batch_ms=200)
+        cost = CostModel({16: 0.1, 4: 0.1}, share=0.0)  # admits what will be late
+        b = Batcher(forward, max_batch=1, max_delay_ms=0, max_queue=8, cost=cost)  # type: ignore[arg-type]
+        b.start()
+        try:
+            blocker = asyncio.create_task(b.submit(Clip(16, "blocker"), 1, 10_000))
+            await _started(b)
+            late = [asyncio.create_task(b.submit(Clip(4, f"late{i}"), 1, 20)) for i in range(2)]
+            await asyncio.wait_for(asyncio.gather(blocker, *late), 5)
+            return forward.batches
+        finally:
+            await b.stop()
+
+    assert asyncio.run(main()) == [["blocker"], ["late0"], ["late1"]]

@@ -204,7 +204,7 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
                 if not batcher.idle:  # it arrived late: computing it would only delay requests still on time
                     metrics.requests.labels("deadline_missed").inc()
                     raise DeadlineMissed(-left_ms)
-                left_ms = None  # an idle server answers it anyway (the camera learns it is late)
+                left_ms = 1e-3  # an idle server answers it anyway, first (the camera learns it is late)
             try:  # QueueFull, CannotMeetDeadline, DeadlineMissed (NotReadyErrors): 503 with Retry-After
                 result = await asyncio.wait_for(batcher.submit(tensor, top_k, left_ms), cfg.request_timeout_s)
             except TimeoutError:

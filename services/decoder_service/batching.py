@@ -196,7 +196,8 @@ class Batcher:
                 item.future.set_exception(DeadlineMissed((now - item.due) * 1e3))
             if late and self.on_missed is not None:
                 self.on_missed(len(late))
-            self._queue = [i for i in self._queue if i.due >= now]
+            dropped = {id(i) for i in late}
+            self._queue = [i for i in self._queue if id(i) not in dropped]
             if not self._queue:
                 continue
             group = take_batch(self._queue, self.max_batch)
