@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -196,6 +197,33 @@ def test_decoder_down_gives_a_quick_503(redis_server: RedisServer, clips: list[P
         time.sleep(1.1)  # readiness re-checks its dependencies at most once a second
         ready = httpx.get(f"{enc.url}/v2/health/ready")
         assert ready.status_code == 503 and ready.json()["decoder"] is False  # out of the load balancer
+
+
+def test_two_decoders_share_the_load_and_one_going_away_loses_no_request(
+    redis_server: RedisServer, clips: list[Path]
+) -> None:
+    """Issue 23, item 3: an encoder given two decoder URLs uses both; one killed while requests are in flight
+    loses none of them (each is tried on the other while its deadline leaves time)."""
+    d1, d2 = Service("decoder", decoder_env()), Service("decoder", decoder_env())
+    with d1, d2, Service("encoder", encoder_env(f"{d1.url},{d2.url}", redis_server.url)) as enc:
+        for i in range(6):
+            assert recognize(enc, clips[0], camera_id=f"pair-{i}", deadline_ms=10_000).status_code == 200
+        served = [
+            _sample(httpx.get(f"{d.url}/metrics").text, 'stae_decoder_requests_total{status="ok"}') for d in (d1, d2)
+        ]
+        assert min(served) >= 1, served  # both decoders answered some
+        with ThreadPoolExecutor(8) as pool:
+            futures = [
+                pool.submit(recognize, enc, clips[i % len(clips)], 60.0, camera_id=f"gone-{i}", deadline_ms=20_000)
+                for i in range(8)
+            ]
+            time.sleep(0.5)
+            assert d1.proc is not None
+            d1.proc.kill()  # abruptly, requests in flight
+            codes = [f.result().status_code for f in futures]
+        assert codes == [200] * 8, codes
+        after = [recognize(enc, clips[0], camera_id="after", deadline_ms=10_000).status_code for _ in range(3)]
+        assert after == [200] * 3
 
 
 def _sample(text: str, name: str) -> float:

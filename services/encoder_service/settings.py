@@ -14,7 +14,7 @@ from stae.camera.encoder import SemanticEncoder
 from stae.camera.recognition import RecognitionService, RecognitionSettings
 from stae.control.controller import Controller
 from stae.control.store import ControllerStore
-from stae.edge import EdgeClient
+from stae.edge import Decoders, EdgeClient
 from stae.video import VideoLimits
 
 log = logging.getLogger("stae.encoder")
@@ -24,7 +24,11 @@ class EncoderSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STAE_ENCODER_", extra="ignore")
 
     api_keys: SecretStr = Field(description="comma-separated keys cameras present in the X-API-Key header")
-    decoder_url: str = Field("http://127.0.0.1:8001", description="base URL of the decoder service")
+    decoder_url: str = Field(
+        "http://127.0.0.1:8001",
+        description="base URL of the decoder service; several, comma-separated: replicas the encoder spreads "
+        "requests over by their published load (one that fails is skipped, the request tried on the next)",
+    )
     decoder_token: SecretStr = Field(description="the decoder's STAE_DECODER_TOKEN")
     checkpoint: str | None = Field(None, description="checkpoint directory; unset: random weights of `model`")
     model: str = Field("tiny", description="preset used when no checkpoint is given (must match the decoder)")
@@ -128,9 +132,9 @@ def build_service(cfg: EncoderSettings) -> RecognitionService:
     )
     if store.status().backend == "memory":
         log.warning("no Redis configured: controller state lives in this process only")
-    edge = EdgeClient(
-        cfg.decoder_url, cfg.decoder_token.get_secret_value(), cfg.decoder_timeout_s, cfg.decoder_connect_timeout_s
-    )
+    token = cfg.decoder_token.get_secret_value()
+    urls = [u.strip() for u in cfg.decoder_url.split(",") if u.strip()]
+    edge = Decoders([EdgeClient(u, token, cfg.decoder_timeout_s, cfg.decoder_connect_timeout_s) for u in urls])
     settings = RecognitionSettings(
         default_deadline_ms=cfg.default_deadline_ms,
         brotli_quality=cfg.brotli_quality,

@@ -1,13 +1,14 @@
 """The camera's client of the edge server (decoder service), and the JSON both sides agree on.
 
 ``EdgeClient.infer`` posts a wire payload to ``POST /v1/infer`` and returns the typed answer with the exchange's
-time on the socket; an unreachable or busy server raises :class:`NotReadyError` (retry later), any other
-failure :class:`EdgeError`. The decoder service answers with :class:`InferResponse`, so the schema is defined
-once.
+time on the socket; an unreachable or busy server raises :class:`NotReadyError` (retry later), any other failure
+:class:`EdgeError`. :class:`Decoders` spreads requests over several decoder services. The decoder service answers
+with :class:`InferResponse`, so the schema is defined once.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
@@ -53,6 +54,7 @@ class Offloaded:
     exchange_ms: float  # from writing the request head to the response head read back (httpcore's trace events):
     # no wait for a pooled connection and no reading or parsing of the answer, which under CPU load are the
     # camera's own queueing, not the link's
+    decoder: str = ""  # the name (base URL) of the decoder that answered
 
 
 class EdgeClient:
@@ -105,7 +107,7 @@ class EdgeClient:
             raise RefusedError(f"decoder busy: {detail}", float(retry) if retry.isdigit() else 1.0, exchange_ms)
         if resp.status_code != 200:
             raise EdgeError(f"decoder answered {resp.status_code}: {resp.text[:300]}")
-        return Offloaded(_parse(InferResponse, resp, "answer"), exchange_ms)
+        return Offloaded(_parse(InferResponse, resp, "answer"), exchange_ms, self.name)
 
     async def server_times(self) -> ServerTimes:
         """The decoder's own stage times (``GET /v1/profile``), for the controller's profile."""
@@ -137,3 +139,83 @@ def _parse(model: type[M], resp: httpx.Response, what: str) -> M:
         return model.model_validate_json(resp.content)
     except ValidationError as exc:
         raise EdgeError(f"the decoder's {what} does not match its schema: {exc}") from None
+
+
+class Decoders:
+    """One or more decoder services serving the same model (replicas; or one address in front of several).
+
+    Each request goes to a decoder drawn at random, weighted by the time its published load leaves before the
+    request's deadline. A decoder that cannot be reached, or that refuses the payload, is left for the next one
+    while the request's deadline leaves time (a decoder going away mid-load loses no request that had time); one
+    that cannot be reached is skipped for ``down_s``."""
+
+    def __init__(self, clients: list[EdgeClient], down_s: float = 2.0) -> None:
+        if not clients:
+            raise ValueError("at least one decoder URL is needed")
+        self.clients = clients
+        self.down_s = down_s
+        self._down: dict[str, float] = {}
+        self._rng = random.Random()
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.clients]
+
+    def _order(self, waits: dict[str, float], deadline_ms: float | None) -> list[EdgeClient]:
+        """The decoder to try first, drawn at random weighted by the time each leaves before the deadline (its
+        published wait; none published: all of it), then the others by wait, the ones marked down last. Always
+        the least loaded would herd every encoder onto one decoder between two load reports."""
+        now = time.monotonic()
+        span = deadline_ms if deadline_ms is not None else 1000.0
+        up = [c for c in self.clients if self._down.get(c.name, 0.0) <= now]
+        down = [c for c in self.clients if c not in up]
+        if not up:
+            return down
+        room = [max(1.0, span - waits.get(c.name, 0.0)) for c in up]
+        first = self._rng.choices(up, weights=room)[0]
+        rest = sorted((c for c in up if c is not first), key=lambda c: waits.get(c.name, 0.0))
+        return [first, *rest, *down]
+
+    async def infer(
+        self,
+        payload: bytes,
+        top_k: int,
+        request_id: str,
+        deadline_ms: float | None = None,
+        waits: dict[str, float] | None = None,
+    ) -> Offloaded:
+        """``EdgeClient.infer`` on one decoder (``waits``: the predicted wait each published, ms), then the others
+        while time is left."""
+        started = time.perf_counter()
+        failure: NotReadyError | None = None
+        for client in self._order(waits or {}, deadline_ms):
+            left = None if deadline_ms is None else deadline_ms - (time.perf_counter() - started) * 1e3
+            if failure is not None and left is not None and left <= 0:
+                break
+            try:
+                return await client.infer(payload, top_k, request_id, left)
+            except RefusedError as exc:  # it is up but cannot serve this one in time: another may
+                failure = exc
+            except NotReadyError as exc:  # unreachable, or gone mid-request
+                self._down[client.name] = time.monotonic() + self.down_s
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def server_times(self) -> ServerTimes:
+        """The first answering decoder's own stage times (replicas serve one model on like hardware)."""
+        failure: NotReadyError | None = None
+        for client in self.clients:
+            try:
+                return await client.server_times()
+            except NotReadyError as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def ready(self) -> bool:
+        return any([await c.ready() for c in self.clients])
+
+    async def aclose(self) -> None:
+        for c in self.clients:
+            await c.aclose()

@@ -2,7 +2,7 @@
 
     clip bytes / raw frames ─► read_clip / prepare_frames ─► Controller.decide (eq. 5)
         ─► SemanticEncoder (FA, SA; lossless or H.264 within the byte budget)
-        ─► EdgeClient.infer (offload)  or  the local SemanticDecoder  ─► Recognition
+        ─► Decoders.infer (offload)  or  the local SemanticDecoder  ─► Recognition
 
 The encoder service is an HTTP shell over :class:`RecognitionService`; errors are the library's
 (:mod:`stae.errors`), mapped to HTTP in one place by the service.
@@ -26,7 +26,7 @@ from stae.camera.encoder import EncodeResult, SemanticEncoder
 from stae.control.controller import Choice, Controller
 from stae.control.policy import LocalOption
 from stae.control.profile import Profile, ServerLoad
-from stae.edge import EdgeClient
+from stae.edge import Decoders
 from stae.errors import BudgetError, NotReadyError, RefusedError, STAEError
 from stae.profiling import build_profile
 from stae.video import VideoLimits, prepare_frames, read_clip
@@ -64,6 +64,7 @@ class Recognition:
     trained: bool
     delivery_bps: float | None = None  # the decoder's measured arrival rate of the payload (offloads)
     load: ServerLoad | None = None  # the decoder's load as it answered (offloads)
+    decoder: str | None = None  # which decoder answered (offloads)
 
     @property
     def deadline_met(self) -> bool:
@@ -102,7 +103,7 @@ class RecognitionService:
         self,
         encoder: SemanticEncoder,
         controller: Controller,
-        edge: EdgeClient,
+        edge: Decoders,
         settings: RecognitionSettings | None = None,
         *,
         local: SemanticDecoder | None = None,
@@ -250,14 +251,14 @@ class RecognitionService:
             pred = await asyncio.to_thread(self.local.decode, result.payload, top_k)
             timings.update({"transfer": 0.0, "queue": 0.0, **pred.timings_ms})
             labels, trained = list(zip(pred.labels, pred.scores, strict=True)), self.trained
-            delivery, load = None, None
+            delivery, load, decoder = None, None, None
         else:
             # The decoder is told the time left only for a plan predicted to meet it: a predicted miss is sent
             # best effort (served after every request that can still be on time, never refused for lateness).
             left_ms = deadline - (time.perf_counter() - started) * 1e3 if d.feasible and s.decoder_deadlines else None
             try:
                 async with self.controller.sending(camera_id, len(result.payload)):
-                    offloaded = await self.edge.infer(result.payload, top_k, request_id, left_ms)
+                    offloaded = await self.edge.infer(result.payload, top_k, request_id, left_ms, choice.decoder_waits)
             except RefusedError as exc:  # the payload still went there: its transfer measured the link
                 await self.controller.observe(camera_id, result.payload_bytes, exc.exchange_ms)
                 raise
@@ -266,16 +267,16 @@ class RecognitionService:
             for stage in ("queue", "entropy_decode", "fr", "vit"):
                 timings[stage] = answer.stage_ms(stage)
             labels, trained = [(t.label, t.score) for t in answer.top], answer.trained
-            delivery, load = answer.delivery_bps, answer.load
+            delivery, load, decoder = answer.delivery_bps, answer.load, offloaded.decoder
         total = (time.perf_counter() - started) * 1e3
         self._rest_ms += 0.2 * (total - timings["decode_video"] - self._rest_ms)
-        return Recognition(labels, choice, result, timings, total, deadline, trained, delivery, load)
+        return Recognition(labels, choice, result, timings, total, deadline, trained, delivery, load, decoder)
 
     async def observe(self, camera_id: str, recognition: Recognition) -> None:
         """Feed the offload's transfer time back to the bandwidth estimator, and the decoder's load to every
         encoder's controller (after the answer is sent)."""
-        if recognition.load is not None:
-            await self.controller.observe_load(recognition.load, self.edge.name)
+        if recognition.load is not None and recognition.decoder is not None:
+            await self.controller.observe_load(recognition.load, recognition.decoder)
         if recognition.choice.decision.mode == "offload":
             await self.controller.observe(
                 camera_id,

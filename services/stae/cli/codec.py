@@ -74,6 +74,7 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
         vit_lr=args.vit_lr,
         recon=args.recon,
         rate_warmup=args.rate_warmup,
+        pretrain_epochs=args.pretrain_epochs,
         workers=args.workers,
         seed=args.seed,
     )
@@ -185,6 +186,9 @@ def add(sub: Any) -> None:
     lt.add_argument("--vit-lr", type=float, default=0.0, help="fine-tune the ViT too (0: frozen, serves v1/v2)")
     lt.add_argument("--recon", type=float, default=1.0, help="weight of the frames' mean squared error")
     lt.add_argument("--rate-warmup", type=float, default=1.0, help="epochs over which the rate weight ramps up")
+    lt.add_argument(
+        "--pretrain-epochs", type=int, default=0, help="epochs of reconstruction alone first (no ViT: cheap)"
+    )
     lt.add_argument("--channels", type=int, help="latent channels per 8 x 8 block (default: LatentConfig's)")
     lt.add_argument("--width", type=int, help="hidden channels of the transforms (default: LatentConfig's)")
     lt.add_argument("--rate-weights", type=float, nargs="+", help="λ per rate level, on kilobytes (LatentConfig's)")

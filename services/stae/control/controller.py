@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from stae.control.policy import Decision, LocalOption, choose
@@ -24,8 +24,8 @@ class Choice:
     bandwidth_bps: float
     bandwidth_source: Literal["measured", "prior"]
     latency_ms: float = 0.0  # the camera's measured fixed cost per transfer, planned on top of the bits' time
-    server_wait_ms: float = 0.0  # the decoder's predicted wait for the chosen α (0: no load known, or oblivious)
-    decoder: str | None = None  # the decoder with the least predicted wait for it (None: no load known)
+    server_wait_ms: float = 0.0  # the least predicted wait of a decoder for the chosen α (0: none known)
+    decoder_waits: dict[str, float] = field(default_factory=dict)  # per decoder that published its load
 
 
 class Controller:
@@ -105,8 +105,8 @@ class Controller:
         else:
             self._local_streak.pop(camera, None)
         source: Literal["measured", "prior"] = "measured" if measured is not None else "prior"
-        best = min(fresh, key=lambda d: fresh[d].wait_ms(decision.alpha, now)) if fresh else None
-        return Choice(decision, bps, source, latency_ms, wait(decision.alpha) if fresh else 0.0, best)
+        waits = {d: p.wait_ms(decision.alpha, now) for d, p in fresh.items()}
+        return Choice(decision, bps, source, latency_ms, min(waits.values(), default=0.0), waits)
 
     @asynccontextmanager
     async def sending(self, camera: str, payload_bytes: int) -> AsyncIterator[None]:

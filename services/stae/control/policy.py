@@ -64,31 +64,50 @@ def predict_ms(
     return entry.compute_ms(entropy) + transfer + overhead_ms + server_wait_ms
 
 
+def _coders(e: ProfileEntry) -> tuple[wire.EntropyCoder, ...]:
+    """A lossless entry goes with or without brotli; a coded H.264 or latent one has no separate entropy coder."""
+    return ("brotli", "none") if e.encoding == "lossless" else ("none",)
+
+
+def _offload(
+    e: ProfileEntry, coder: wire.EntropyCoder, predicted_ms: float = 0.0, feasible: bool = False, reason: str = ""
+) -> Decision:
+    return Decision(
+        mode="offload",
+        alpha=e.alpha,
+        beta=e.beta,
+        entropy=coder,
+        accuracy=e.accuracy,
+        predicted_ms=predicted_ms,
+        payload_bytes=e.payload_bytes(coder),
+        feasible=feasible,
+        reason=reason,
+        max_bytes=e.max_bytes,
+        scale=e.scale,
+        encoding=e.encoding,
+        level=e.level,
+    )
+
+
+_OPTIONS: dict[int, tuple[Profile, list[tuple[ProfileEntry, wire.EntropyCoder, float, float]]]] = {}
+
+
+def _options(profile: Profile) -> list[tuple[ProfileEntry, wire.EntropyCoder, float, float]]:
+    """(entry, coder, compute ms, payload bytes) of every offload option of ``profile``, kept per profile object
+    (profiles are immutable): eq. 4 then costs a multiply and three adds per option."""
+    cached = _OPTIONS.get(id(profile))
+    if cached is None or cached[0] is not profile:
+        rows = [(e, c, e.compute_ms(c), e.payload_bytes(c)) for e in profile.entries for c in _coders(e)]
+        if len(_OPTIONS) > 16:
+            _OPTIONS.clear()
+        cached = _OPTIONS[id(profile)] = (profile, rows)
+    return cached[1]
+
+
 def offload_options(entries: list[ProfileEntry]) -> list[tuple[Decision, ProfileEntry]]:
     """Every way to offload: each entry with and without brotli (a coded H.264 or latent entry has no separate
     entropy coder: one option, labelled "none"); times and feasibility still to be filled in."""
-    return [
-        (
-            Decision(
-                mode="offload",
-                alpha=e.alpha,
-                beta=e.beta,
-                entropy=coder,
-                accuracy=e.accuracy,
-                predicted_ms=0.0,
-                payload_bytes=e.payload_bytes(coder),
-                feasible=False,
-                reason="",
-                max_bytes=e.max_bytes,
-                scale=e.scale,
-                encoding=e.encoding,
-                level=e.level,
-            ),
-            e,
-        )
-        for e in entries
-        for coder in (("brotli", "none") if e.encoding == "lossless" else ("none",))
-    ]
+    return [(_offload(e, coder), e) for e in entries for coder in _coders(e)]
 
 
 def most_accurate(options: list[Decision]) -> Decision | None:
@@ -119,19 +138,22 @@ def choose(
         entries = [e for e in entries if e.entry_is(fixed[0], fixed[1])]
         if not entries:
             raise BudgetError(f"budget alpha={fixed[0]}, beta={fixed[1]} is not in the profile")
-    options = []
-    for d, e in offload_options(entries):
-        wait = server_wait(e.alpha) if server_wait is not None else 0.0
-        t = predict_ms(e, d.entropy, bandwidth_bps, overhead_ms, backlog_bytes, wait)
-        options.append(replace(d, predicted_ms=t, feasible=t <= deadline_ms))
+    table = _options(profile) if fixed is None else [o for o in _options(profile) if o[0] in entries]
+    waits = {a: server_wait(a) for a in {o[0].alpha for o in table}} if server_wait is not None else {}
+    # (accuracy, -time) per option first; a Decision only for the one chosen (eq. 5 runs on every request).
+    per_byte = 8e3 / bandwidth_bps
+    options = [
+        (e, coder, compute + (size + backlog_bytes) * per_byte + overhead_ms + waits.get(e.alpha, 0.0))
+        for e, coder, compute, size in table
+    ]
     bw = f"{bandwidth_bps / 1e6:.2f} Mbit/s"
-    best = most_accurate(options)
-    if best is not None:
+    feasible = [o for o in options if o[2] <= deadline_ms]
+    if feasible:
+        e, coder, t = max(feasible, key=lambda o: (o[0].accuracy, -o[2]))
         why = "fixed by the request" if fixed else "most accurate budget that meets the deadline (eq. 5)"
-        return replace(
-            best, reason=f"{why}: {best.predicted_ms:.1f} ms predicted at {bw}, deadline {deadline_ms:.0f} ms"
-        )
-    fastest = min(options, key=lambda o: o.predicted_ms)
+        return _offload(e, coder, t, True, f"{why}: {t:.1f} ms predicted at {bw}, deadline {deadline_ms:.0f} ms")
+    e, coder, t = min(options, key=lambda o: o[2])
+    fastest = _offload(e, coder, t)
     if local is not None and fixed is None and local.compute_ms <= deadline_ms:
         return Decision(
             mode="local",

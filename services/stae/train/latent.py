@@ -49,6 +49,8 @@ class LatentTrainConfig:
     distill: float = 1.0  # weight of the KL to the full-budget prediction
     recon: float = 1.0  # weight of the frames' mean squared error (normalised space): what lets the synthesis
     # learn at all while the ViT is frozen (the task loss alone left a first run at chance after two epochs)
+    pretrain_epochs: int = 0  # reconstruction alone first (frames through analysis, rounding and synthesis, no
+    # ViT: cheap), so the task stage starts from frames the frozen ViT can read
     rate_warmup: float = 1.0  # epochs over which the rate weight rises from 0 to its value (quality first: a full
     # rate weight from the start taught the codec to send nothing before it could send anything useful)
     weight_decay: float = 0.01
@@ -112,6 +114,8 @@ def finetune_latent(
     opt = torch.optim.AdamW(groups, weight_decay=tc.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lrs, total_steps=tc.epochs * len(loader), pct_start=0.1)
     history: list[dict[str, float]] = []
+    if tc.pretrain_epochs:
+        history += _pretrain(codec, loader, tc, latent, cfg.mean, cfg.std, rng, gen)
     step = 0
     for epoch in range(tc.epochs):
         start = time.perf_counter()
@@ -162,6 +166,43 @@ def finetune_latent(
     path = save_checkpoint(student, out, meta)
     tables.save(path)
     return path, history
+
+
+def _pretrain(
+    codec: LatentCodec,
+    loader: DataLoader[tuple[torch.Tensor, torch.Tensor]],
+    tc: LatentTrainConfig,
+    latent: LatentConfig,
+    mean: tuple[float, ...],
+    std: tuple[float, ...],
+    rng: random.Random,
+    gen: torch.Generator,
+) -> list[dict[str, float]]:
+    """The reconstruction stage: every frame through analysis, a random level's rounding and synthesis, mean
+    squared error in the ViT's input space; its own optimiser and schedule."""
+    opt = torch.optim.AdamW(codec.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, tc.lr, total_steps=tc.pretrain_epochs * len(loader))
+    rows = []
+    for epoch in range(tc.pretrain_epochs):
+        start, total, n = time.perf_counter(), 0.0, 0
+        for frames, y in loader:
+            if not len(y):
+                continue
+            if tc.augment:
+                frames = augment(frames, gen)
+            x = torch.from_numpy(normalize(frames.numpy(), mean, std)).flatten(0, 1)  # (B*T, C, S, S)
+            level = rng.randrange(latent.levels)
+            q, _ = codec.quantize(codec.analysis(x), level)
+            loss = F.mse_loss(codec.dequantize(q, level), x)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            opt.step()
+            sched.step()
+            total, n = total + float(loss.detach()) * len(y), n + len(y)
+        row = {"pretrain_epoch": epoch + 1, "mse": total / max(n, 1), "seconds": round(time.perf_counter() - start, 1)}
+        log.info("latent reconstruction epoch %d: %s", epoch + 1, row)
+        rows.append(row)
+    return rows
 
 
 @torch.no_grad()
