@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -86,6 +87,11 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
     metrics = Metrics()
     state: dict[str, object] = {"ready": False}
     tokens = [cfg.token.get_secret_value()]
+
+    slots = len(os.sched_getaffinity(0))
+    decode_slots = asyncio.Semaphore(slots)
+    decoding = {"n": 0}  # requests waiting for or in the decoding stage
+    decode_ms: dict[str, float] = {}  # running mean of a message kind's decoding time (admission subtracts it)
 
     def load() -> tuple[SemanticDecoder, bool]:
         device = resolve_device(cfg.device)
@@ -194,11 +200,25 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
             started = time.perf_counter()
             metrics.payload_bytes.observe(len(body))
             decoder: SemanticDecoder = request.app.state.decoder
+            batcher: Batcher = request.app.state.batcher
             t0 = started
-            tensor = await asyncio.to_thread(decoder.unpack, body)  # PayloadError: 400 (service_common.errors)
+            msg = await asyncio.to_thread(decoder.parse, body)  # PayloadError: 400 (service_common.errors)
+            kind = type(msg).__name__
+            if x_deadline_ms is not None:  # refuse before decoding what the schedule cannot fit
+                early_ms = x_deadline_ms - (time.perf_counter() - arrived) * 1e3
+                # Decoding waits its turn too: the requests ahead of it in that stage, a slot per core.
+                ahead = decoding["n"] / slots
+                batcher.precheck(msg.alpha, early_ms - decode_ms.get(kind, 0.0) * (1 + ahead))
+            decoding["n"] += 1
+            try:
+                async with decode_slots:  # one video or latent decode per core: more only slow each other down
+                    t1 = time.perf_counter()
+                    tensor = await asyncio.to_thread(decoder.restore, msg)
+                    decode_ms[kind] = decode_ms.get(kind, 0.0) * 0.8 + 0.2 * (time.perf_counter() - t1) * 1e3
+            finally:
+                decoding["n"] -= 1
             unpack_ms = (time.perf_counter() - t0) * 1e3
             metrics.compute_seconds.labels("entropy_decode").inc(unpack_ms / 1e3)
-            batcher: Batcher = request.app.state.batcher
             left_ms = None if x_deadline_ms is None else x_deadline_ms - (time.perf_counter() - arrived) * 1e3
             if left_ms is not None and left_ms <= 0:
                 if not batcher.idle:  # it arrived late: computing it would only delay requests still on time

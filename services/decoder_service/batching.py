@@ -74,6 +74,12 @@ class _Item:
 
 
 @dataclass(frozen=True)
+class _Probe:
+    due: float
+    alpha: int
+
+
+@dataclass(frozen=True)
 class BatchResult:
     prediction: Prediction
     queue_ms: float
@@ -150,6 +156,19 @@ class Batcher:
             queued = (starts[-1] if joins else drained) - now
             wait[alpha] = round(max(queued, self.backlog.wait_s(now)) * 1e3, 3)
         return ServerLoad(queue_depth=len(live), wait_ms=wait, busy=self._running)
+
+    def precheck(self, alpha: int, deadline_ms: float) -> None:
+        """Refuse at once (CannotMeetDeadline) a request of α that would be late were it queued ``deadline_ms``
+        before its due time, before any work is spent decoding it; nothing when idle."""
+        if self.idle:
+            return
+        now = time.perf_counter()
+        probe = _Probe(now + deadline_ms / 1e3, alpha)
+        live = [i for i in self._queue if not i.future.done()]
+        why = refusal(live, probe, self._free_at(now), self.cost, self.max_batch)
+        if why is not None:
+            self.backlog.add(now, self.cost.batch_ms(alpha, self.max_batch) / self.max_batch / 1e3)
+            raise CannotMeetDeadline(why, self._retry_s())
 
     async def submit(self, tensor: Received, top_k: int, deadline_ms: float | None = None) -> BatchResult:
         """Queue one request due ``deadline_ms`` from now (None: the service's request timeout) and wait for

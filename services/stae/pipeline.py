@@ -135,14 +135,21 @@ class SemanticDecoder:
         return cls(model.cfg, model.fr, model.vit, device, latent=codec)
 
     def unpack(self, payload: bytes) -> Received:
-        """Parse a payload (either wire version) and check it fits this model's geometry; a v2 payload's video
-        stream is decoded here. PayloadError for anything wrong with it."""
+        """Parse a payload (any wire version) and check it fits this model's geometry; a v2 payload's video
+        stream is decoded here, a v3 payload's symbols too. PayloadError for anything wrong with it."""
+        return self.restore(self.parse(payload))
+
+    def parse(self, payload: bytes) -> SemanticTensor | wire.CodedClip | wire.LatentClip:
+        """The wire message, checked against this model's geometry (cheap: no video or latent decoding)."""
         cfg = self.config
         want = (cfg.num_frames, cfg.vit.in_chans, cfg.img_size, cfg.img_size)
         got = wire.geometry(payload)  # from the header alone: no work on another model's payload
         if got is not None and got != want:
             raise PayloadError(f"payload geometry {got} (T, C, H, W) does not match this model's {want}")
-        msg = wire.unpack(payload, self.limits)
+        return wire.unpack(payload, self.limits)
+
+    def restore(self, msg: SemanticTensor | wire.CodedClip | wire.LatentClip) -> Received:
+        """What the ViT's batch needs from a parsed message: a v2 stream decoded, v3 symbols decoded."""
         if isinstance(msg, SemanticTensor):
             return msg
         if isinstance(msg, wire.LatentClip):

@@ -8,7 +8,7 @@ order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
 
@@ -79,11 +79,12 @@ def schedule(queue: Iterable[J], start: float, cost: CostModel, max_batch: int) 
     return out
 
 
-def refusal(queue: list[J], job: J, start: float, cost: CostModel, max_batch: int) -> str | None:
+def refusal(queue: Sequence[Job], job: Job, start: float, cost: CostModel, max_batch: int) -> str | None:
     """Why ``job`` cannot be admitted behind ``queue`` (the worker free at ``start``), or None when it can: it
     would finish after its deadline, or push a request that would otherwise finish in time past its own."""
     before = {id(i): end <= i.due for i, _, end in schedule(queue, start, cost, max_batch)}
-    for other, _, end in schedule([*queue, job], start, cost, max_batch):
+    with_job: list[Job] = [*queue, job]
+    for other, _, end in schedule(with_job, start, cost, max_batch):
         if other is job and end > job.due:
             return f"predicted to finish {(end - job.due) * 1e3:.0f} ms after its deadline ({len(queue)} queued)"
         if other is not job and before[id(other)] and end > other.due:
