@@ -69,7 +69,7 @@ def service() -> RecognitionService:
 async def encoder(service: RecognitionService) -> AsyncIterator[tuple[httpx.AsyncClient, list[Decoder]]]:
     """An in-process encoder whose decoder answers with ``answer[0]`` (swap it to produce a failure)."""
     answer: list[Decoder] = [decoder_ok]
-    service.edge.http = httpx.AsyncClient(
+    service.edge.clients[0].http = httpx.AsyncClient(
         base_url="http://decoder", transport=httpx.MockTransport(lambda r: answer[0](r)), timeout=5
     )
     app = create_encoder(

@@ -1,0 +1,150 @@
+"""The decoder's one inference path, behind both protocols (``POST /v1/infer`` and KServe v2's infer):
+parse the payload, refuse at once what the schedule cannot fit (before decoding it), decode it (one video or
+latent decode per core), queue it for a batch by deadline, answer; and the service's Prometheus metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+from fastapi import HTTPException
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from decoder_service.batching import Batcher, DeadlineMissed
+from decoder_service.settings import DecoderSettings
+from stae.edge import InferResponse, Label
+from stae.pipeline import SemanticDecoder
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter("stae_decoder_requests", "Inference requests by outcome", ["status"], registry=r)
+        self.inferences = Counter("stae_decoder_inference_count", "Clips classified", registry=r)
+        self.executions = Counter("stae_decoder_exec_count", "Forward passes (batches) run", registry=r)
+        self.queue_seconds = Histogram("stae_decoder_queue_seconds", "Time waiting to be batched", registry=r)
+        self.compute_seconds = Counter(
+            "stae_decoder_compute_seconds", "Cumulative compute time by stage", ["stage"], registry=r
+        )
+        self.batch_size = Histogram(
+            "stae_decoder_batch_size", "Requests per forward pass", buckets=(1, 2, 4, 8, 16, 32, 64), registry=r
+        )
+        self.payload_bytes = Histogram(
+            "stae_decoder_payload_bytes",
+            "Payload sizes received",
+            buckets=tuple(2**i for i in range(10, 26)),
+            registry=r,
+        )
+        self.queue_depth = Gauge("stae_decoder_queue_depth", "Requests waiting in the batching queue", registry=r)
+        self.in_flight = Gauge("stae_decoder_in_flight", "Requests being served", registry=r)
+        self.predicted_wait = Gauge(
+            "stae_decoder_predicted_wait_seconds",
+            "Predicted wait before a new request's batch starts, by kept frames",
+            ["alpha"],
+            registry=r,
+        )
+        self.delivery_bps = Histogram(
+            "stae_decoder_delivery_bits_per_second",
+            "Rate payloads arrived at, as the decoder measured it",
+            buckets=tuple(10.0**i for i in range(5, 11)),
+            registry=r,
+        )
+
+
+class Serving:
+    """What a route calls once it has the payload's bytes."""
+
+    def __init__(
+        self, cfg: DecoderSettings, metrics: Metrics, decoder: SemanticDecoder, batcher: Batcher, trained: bool
+    ) -> None:
+        self.cfg, self.metrics, self.decoder, self.batcher, self.trained = cfg, metrics, decoder, batcher, trained
+        self._slots = len(os.sched_getaffinity(0))
+        self._decode_slots = asyncio.Semaphore(self._slots)
+        self._decoding = 0  # requests waiting for or in the decoding stage
+        self._decode_ms: dict[str, float] = {}  # running mean of a message kind's decoding time
+
+    async def infer(
+        self,
+        body: bytes,
+        top_k: int,
+        x_deadline_ms: float | None,
+        arrived: float,
+        rid: str,
+        delivery_bps: float | None = None,
+    ) -> InferResponse:
+        """Classify one wire payload; ``x_deadline_ms`` counts from ``arrived`` (when the request's headers came).
+        Raises the library's errors (PayloadError, NotReadyError: mapped to HTTP by the routes) or HTTPException."""
+        self.metrics.in_flight.inc()
+        try:
+            # server_total starts once the whole payload is here: receiving it is the transfer, which the
+            # encoder measures as its round trip minus this figure.
+            started = time.perf_counter()
+            decoder, batcher, metrics, cfg = self.decoder, self.batcher, self.metrics, self.cfg
+            metrics.payload_bytes.observe(len(body))
+            t0 = started
+            msg = await asyncio.to_thread(decoder.parse, body)  # PayloadError: 400 (service_common.errors)
+            kind = type(msg).__name__
+            if x_deadline_ms is not None:  # refuse before decoding what the schedule cannot fit
+                early_ms = x_deadline_ms - (time.perf_counter() - arrived) * 1e3
+                # Decoding waits its turn too: the requests ahead of it in that stage, a slot per core.
+                ahead = self._decoding / self._slots
+                batcher.precheck(msg.alpha, early_ms - self._decode_ms.get(kind, 0.0) * (1 + ahead))
+            self._decoding += 1
+            try:
+                async with self._decode_slots:  # one video or latent decode per core: more only slow each other down
+                    t1 = time.perf_counter()
+                    tensor = await asyncio.to_thread(decoder.restore, msg)
+                    took = (time.perf_counter() - t1) * 1e3
+                    self._decode_ms[kind] = self._decode_ms.get(kind, 0.0) * 0.8 + 0.2 * took
+            finally:
+                self._decoding -= 1
+            unpack_ms = (time.perf_counter() - t0) * 1e3
+            metrics.compute_seconds.labels("entropy_decode").inc(unpack_ms / 1e3)
+            left_ms = None if x_deadline_ms is None else x_deadline_ms - (time.perf_counter() - arrived) * 1e3
+            if left_ms is not None and left_ms <= 0:
+                if not batcher.idle:  # it arrived late: computing it would only delay requests still on time
+                    metrics.requests.labels("deadline_missed").inc()
+                    raise DeadlineMissed(-left_ms)
+                left_ms = 1e-3  # an idle server answers it anyway, first (the camera learns it is late)
+            try:  # QueueFull, CannotMeetDeadline, DeadlineMissed (NotReadyErrors): 503 with Retry-After
+                result = await asyncio.wait_for(batcher.submit(tensor, top_k, left_ms), cfg.request_timeout_s)
+            except TimeoutError:
+                metrics.requests.labels("timeout").inc()
+                raise HTTPException(504, f"inference did not finish within {cfg.request_timeout_s} s") from None
+            finally:
+                metrics.queue_depth.set(batcher.depth)
+            load = batcher.load(decoder.config.alphas)
+            for a, ms in load.wait_ms.items():
+                metrics.predicted_wait.labels(str(a)).set(ms / 1e3)
+            if delivery_bps is not None:
+                metrics.delivery_bps.observe(delivery_bps)
+            metrics.queue_seconds.observe(result.queue_ms / 1e3)
+            metrics.requests.labels("ok").inc()
+            pred = result.prediction
+            timings = {
+                "queue": result.queue_ms,
+                "entropy_decode": unpack_ms,
+                "fr": result.timings_ms.get("fr", 0.0),
+                "vit": result.timings_ms.get("vit", 0.0),
+                "server_total": (time.perf_counter() - started) * 1e3,
+            }
+            return InferResponse(
+                request_id=rid,
+                top=[
+                    Label(label=lab, score=s, class_id=c)
+                    for lab, s, c in zip(pred.labels, pred.scores, pred.class_ids, strict=True)
+                ],
+                frame_indices=pred.frame_indices,
+                beta=pred.beta,
+                batch_size=result.batch_size,
+                timings_ms={k: round(v, 3) for k, v in timings.items()},
+                model=decoder.config.name,
+                trained=self.trained,
+                delivery_bps=delivery_bps,
+                load=load,
+            )
+        finally:
+            self.metrics.in_flight.dec()
