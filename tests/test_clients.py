@@ -16,8 +16,9 @@ import pytest
 import stae_decoder_client as decoder_client
 import stae_encoder_client as encoder_client
 from conftest import ROOT
-from helpers import API_KEY, Service
-from stae_decoder_client.api.default import metadata
+from helpers import API_KEY, TOKEN, Service
+from stae_decoder_client import models as decoder_models
+from stae_decoder_client.api.default import model_metadata
 from stae_encoder_client.api.default import controller_state, recognize
 from stae_encoder_client.models import RecognizeFilesBody, RecognizeResponse
 from stae_encoder_client.types import File
@@ -77,7 +78,9 @@ def test_sdk_sends_raw_frames(encoder: Service, clips: list[Path]) -> None:
 
 @pytest.mark.slow
 def test_decoder_sdk_reads_metadata(decoder: Service) -> None:
-    client = decoder_client.Client(base_url=decoder.url, timeout=httpx.Timeout(30))
-    meta = metadata.sync(client=client)
-    assert meta is not None and meta.input_["height"] == 64 and meta.input_["frames"] == 16
-    assert len(meta.labels) == 10 and meta.trained is False and meta.wire_version == 1
+    client = decoder_client.AuthenticatedClient(base_url=decoder.url, token=TOKEN, timeout=httpx.Timeout(30))
+    meta = model_metadata.sync(client=client)
+    assert isinstance(meta, decoder_models.ModelMetadata) and meta.inputs[0].name == "PAYLOAD"
+    params = meta.parameters.to_dict()
+    assert params["input_geometry"]["height"] == 64 and params["input_geometry"]["frames"] == 16
+    assert len(params["labels"]) == 10 and params["trained"] is False and params["wire_versions"] == [1, 2, 3]

@@ -137,8 +137,10 @@ def test_decoder_refuses_bad_payloads_and_tokens(decoder: Service) -> None:
     bad = httpx.post(f"{decoder.url}/v1/infer", content=b"STAE" + b"\0" * 100, headers=auth)
     assert bad.status_code == 400 and "bad payload" in bad.json()["detail"]
     assert httpx.post(f"{decoder.url}/v1/infer", content=_payloads(1)[0]).status_code == 401
-    meta = httpx.get(f"{decoder.url}/v2/models/stae").json()
-    assert meta["input"] == {"frames": 16, "channels": 3, "height": 64, "width": 64} and meta["trained"] is False
+    assert httpx.get(f"{decoder.url}/v2/models/stae").status_code == 401
+    meta = httpx.get(f"{decoder.url}/v2/models/stae", headers=auth).json()["parameters"]
+    assert meta["input_geometry"] == {"frames": 16, "channels": 3, "height": 64, "width": 64}
+    assert meta["trained"] is False
     assert httpx.get(f"{decoder.url}/v2/health/live").json() == {"live": True}
 
 

@@ -1,8 +1,8 @@
 """The decoder service (edge server): entropy decoding, feature recovery and the ViT, behind HTTP.
 
 Routes: ``POST /v1/infer`` (wire payload in, top-k out), ``GET /v1/profile`` (its own stage times, for the
-controller), KServe-v2-style health (``/v2/health/live``, ``/v2/health/ready``) and model metadata
-(``/v2/models/stae``), and Prometheus metrics at ``/metrics``.
+controller), the KServe v2 protocol (health at ``/v2/health/live`` and ``/ready``; server and model metadata,
+readiness, configuration and inference under ``/v2``: ``kserve.py``), and Prometheus metrics at ``/metrics``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 
+from decoder_service import kserve
 from decoder_service.batching import Batcher, CannotMeetDeadline, DeadlineMissed, QueueFull
 from decoder_service.serving import Metrics, Serving
 from decoder_service.settings import DecoderSettings
@@ -32,18 +32,6 @@ from stae.profiling import measure_server
 from stae.scheduling import CostModel
 
 log = logging.getLogger("stae.decoder")
-
-
-class ModelMetadata(BaseModel):
-    name: str
-    trained: bool
-    labels: list[str]
-    input: dict[str, int]
-    alphas: list[int]
-    betas: list[float]
-    device: str
-    max_batch: int
-    wire_version: int
 
 
 def create_app(settings: DecoderSettings | None = None) -> FastAPI:
@@ -176,24 +164,7 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
             response.status_code = 503
         return {"ready": bool(state["ready"])}
 
-    @app.get("/v2/models/stae", response_model=ModelMetadata)
-    async def metadata(request: Request) -> ModelMetadata:
-        """Labels, input geometry and supported budgets of the served model."""
-        if not state["ready"]:
-            raise NotReadyError("not ready", retry_after_s=1.0)
-        decoder: SemanticDecoder = request.app.state.decoder
-        c = decoder.config
-        return ModelMetadata(
-            name=c.name,
-            trained=request.app.state.trained,
-            labels=[c.label(i) for i in range(c.vit.num_classes)],
-            input={"frames": c.num_frames, "channels": c.vit.in_chans, "height": c.img_size, "width": c.img_size},
-            alphas=list(c.alphas),
-            betas=list(c.betas),
-            device=str(decoder.device),
-            max_batch=cfg.max_batch,
-            wire_version=wire.VERSION,
-        )
+    app.include_router(kserve.router(cfg, auth, state, count_error))
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:

@@ -11,7 +11,8 @@ from ..types import UNSET, Unset
 from typing import cast
 
 if TYPE_CHECKING:
-  from ..models.model_metadata_input import ModelMetadataInput
+  from ..models.model_metadata_parameters import ModelMetadataParameters
+  from ..models.tensor_metadata import TensorMetadata
 
 
 
@@ -23,28 +24,23 @@ T = TypeVar("T", bound="ModelMetadata")
 
 @_attrs_define
 class ModelMetadata:
-    """ 
+    """ The protocol's model metadata; ``parameters`` adds what a STAE client needs (labels, geometry, budgets).
+
         Attributes:
-            alphas (list[int]):
-            betas (list[float]):
-            device (str):
-            input_ (ModelMetadataInput):
-            labels (list[str]):
-            max_batch (int):
+            inputs (list[TensorMetadata]):
             name (str):
-            trained (bool):
-            wire_version (int):
+            outputs (list[TensorMetadata]):
+            parameters (ModelMetadataParameters):
+            platform (str):
+            versions (list[str]):
      """
 
-    alphas: list[int]
-    betas: list[float]
-    device: str
-    input_: ModelMetadataInput
-    labels: list[str]
-    max_batch: int
+    inputs: list[TensorMetadata]
     name: str
-    trained: bool
-    wire_version: int
+    outputs: list[TensorMetadata]
+    parameters: ModelMetadataParameters
+    platform: str
+    versions: list[str]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -52,44 +48,42 @@ class ModelMetadata:
 
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.model_metadata_input import ModelMetadataInput # noqa: PLC0415
-        alphas = self.alphas
+        from ..models.model_metadata_parameters import ModelMetadataParameters # noqa: PLC0415
+        from ..models.tensor_metadata import TensorMetadata # noqa: PLC0415
+        inputs = []
+        for inputs_item_data in self.inputs:
+            inputs_item = inputs_item_data.to_dict()
+            inputs.append(inputs_item)
 
 
-
-        betas = self.betas
-
-
-
-        device = self.device
-
-        input_ = self.input_.to_dict()
-
-        labels = self.labels
-
-
-
-        max_batch = self.max_batch
 
         name = self.name
 
-        trained = self.trained
+        outputs = []
+        for outputs_item_data in self.outputs:
+            outputs_item = outputs_item_data.to_dict()
+            outputs.append(outputs_item)
 
-        wire_version = self.wire_version
+
+
+        parameters = self.parameters.to_dict()
+
+        platform = self.platform
+
+        versions = self.versions
+
+
 
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({
-            "alphas": alphas,
-            "betas": betas,
-            "device": device,
-            "input": input_,
-            "labels": labels,
-            "max_batch": max_batch,
+            "inputs": inputs,
             "name": name,
-            "trained": trained,
-            "wire_version": wire_version,
+            "outputs": outputs,
+            "parameters": parameters,
+            "platform": platform,
+            "versions": versions,
         })
 
         return field_dict
@@ -98,42 +92,48 @@ class ModelMetadata:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.model_metadata_input import ModelMetadataInput # noqa: PLC0415
+        from ..models.model_metadata_parameters import ModelMetadataParameters # noqa: PLC0415
+        from ..models.tensor_metadata import TensorMetadata # noqa: PLC0415
         d = dict(src_dict)
-        alphas = cast(list[int], d.pop("alphas"))
-
-
-        betas = cast(list[float], d.pop("betas"))
-
-
-        device = d.pop("device")
-
-        input_ = ModelMetadataInput.from_dict(d.pop("input"))
+        inputs = []
+        _inputs = d.pop("inputs")
+        for inputs_item_data in (_inputs):
+            inputs_item = TensorMetadata.from_dict(inputs_item_data)
 
 
 
+            inputs.append(inputs_item)
 
-        labels = cast(list[str], d.pop("labels"))
-
-
-        max_batch = d.pop("max_batch")
 
         name = d.pop("name")
 
-        trained = d.pop("trained")
+        outputs = []
+        _outputs = d.pop("outputs")
+        for outputs_item_data in (_outputs):
+            outputs_item = TensorMetadata.from_dict(outputs_item_data)
 
-        wire_version = d.pop("wire_version")
+
+
+            outputs.append(outputs_item)
+
+
+        parameters = ModelMetadataParameters.from_dict(d.pop("parameters"))
+
+
+
+
+        platform = d.pop("platform")
+
+        versions = cast(list[str], d.pop("versions"))
+
 
         model_metadata = cls(
-            alphas=alphas,
-            betas=betas,
-            device=device,
-            input_=input_,
-            labels=labels,
-            max_batch=max_batch,
+            inputs=inputs,
             name=name,
-            trained=trained,
-            wire_version=wire_version,
+            outputs=outputs,
+            parameters=parameters,
+            platform=platform,
+            versions=versions,
         )
 
 

@@ -8,15 +8,23 @@ from ...client import AuthenticatedClient, Client
 from ...types import Response, UNSET
 from ... import errors
 
+from ...models.http_validation_error import HTTPValidationError
 from ...models.model_metadata import ModelMetadata
+from ...types import UNSET, Unset
 from typing import cast
 
 
 
 def _get_kwargs(
-    
+    *,
+    authorization: None | str | Unset = UNSET,
+
 ) -> dict[str, Any]:
-    
+    headers: dict[str, Any] = {}
+    if not isinstance(authorization, Unset):
+        headers["authorization"] = authorization
+
+
 
     
 
@@ -28,11 +36,12 @@ def _get_kwargs(
     }
 
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ModelMetadata | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | HTTPValidationError | ModelMetadata | None:
     if response.status_code == 200:
         response_200 = ModelMetadata.from_dict(response.json())
 
@@ -40,13 +49,24 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(response.json())
+
+
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = cast(Any, None)
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ModelMetadata]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | HTTPValidationError | ModelMetadata]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -58,23 +78,28 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    authorization: None | str | Unset = UNSET,
 
-) -> Response[ModelMetadata]:
-    """ Metadata
+) -> Response[Any | HTTPValidationError | ModelMetadata]:
+    """ Model Metadata
 
-     Labels, input geometry and supported budgets of the served model.
+     The model's inputs and outputs in the protocol's shape, and what else a client needs to know.
+
+    Args:
+        authorization (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ModelMetadata]
+        Response[Any | HTTPValidationError | ModelMetadata]
      """
 
 
     kwargs = _get_kwargs(
-        
+        authorization=authorization,
+
     )
 
     response = client.get_httpx_client().request(
@@ -86,46 +111,56 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    authorization: None | str | Unset = UNSET,
 
-) -> ModelMetadata | None:
-    """ Metadata
+) -> Any | HTTPValidationError | ModelMetadata | None:
+    """ Model Metadata
 
-     Labels, input geometry and supported budgets of the served model.
+     The model's inputs and outputs in the protocol's shape, and what else a client needs to know.
+
+    Args:
+        authorization (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ModelMetadata
+        Any | HTTPValidationError | ModelMetadata
      """
 
 
     return sync_detailed(
         client=client,
+authorization=authorization,
 
     ).parsed
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    authorization: None | str | Unset = UNSET,
 
-) -> Response[ModelMetadata]:
-    """ Metadata
+) -> Response[Any | HTTPValidationError | ModelMetadata]:
+    """ Model Metadata
 
-     Labels, input geometry and supported budgets of the served model.
+     The model's inputs and outputs in the protocol's shape, and what else a client needs to know.
+
+    Args:
+        authorization (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ModelMetadata]
+        Response[Any | HTTPValidationError | ModelMetadata]
      """
 
 
     kwargs = _get_kwargs(
-        
+        authorization=authorization,
+
     )
 
     response = await client.get_async_httpx_client().request(
@@ -137,22 +172,27 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    authorization: None | str | Unset = UNSET,
 
-) -> ModelMetadata | None:
-    """ Metadata
+) -> Any | HTTPValidationError | ModelMetadata | None:
+    """ Model Metadata
 
-     Labels, input geometry and supported budgets of the served model.
+     The model's inputs and outputs in the protocol's shape, and what else a client needs to know.
+
+    Args:
+        authorization (None | str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ModelMetadata
+        Any | HTTPValidationError | ModelMetadata
      """
 
 
     return (await asyncio_detailed(
         client=client,
+authorization=authorization,
 
     )).parsed

@@ -8,30 +8,52 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from typing import cast
 
 
 
 
 
 
-T = TypeVar("T", bound="ModelMetadataInput")
+T = TypeVar("T", bound="TensorMetadata")
 
 
 
 @_attrs_define
-class ModelMetadataInput:
-    
+class TensorMetadata:
+    """ 
+        Attributes:
+            datatype (str):
+            name (str):
+            shape (list[int]):
+     """
 
-    additional_properties: dict[str, int] = _attrs_field(init=False, factory=dict)
+    datatype: str
+    name: str
+    shape: list[int]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
 
 
 
     def to_dict(self) -> dict[str, Any]:
-        
+        datatype = self.datatype
+
+        name = self.name
+
+        shape = self.shape
+
+
+
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update({
+            "datatype": datatype,
+            "name": name,
+            "shape": shape,
+        })
 
         return field_dict
 
@@ -40,21 +62,31 @@ class ModelMetadataInput:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        model_metadata_input = cls(
+        datatype = d.pop("datatype")
+
+        name = d.pop("name")
+
+        shape = cast(list[int], d.pop("shape"))
+
+
+        tensor_metadata = cls(
+            datatype=datatype,
+            name=name,
+            shape=shape,
         )
 
 
-        model_metadata_input.additional_properties = d
-        return model_metadata_input
+        tensor_metadata.additional_properties = d
+        return tensor_metadata
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> int:
+    def __getitem__(self, key: str) -> Any:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: int) -> None:
+    def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:
