@@ -122,6 +122,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         baseline=baseline,
         budgets=tuple(cfg.coded_budgets) or tuple(DEFAULT_BUDGETS),
         progress=lambda m: log.info("%s", m),
+        methods=args.methods,
     )
     doc.update(checkpoint=str(args.checkpoint), stock=args.stock, baseline=args.baseline, data=args.data)
     print_and_write(doc, markdown(doc), args.json_out, args.markdown)
@@ -203,6 +204,12 @@ def add(sub: Any) -> None:
     fr.add_argument("--data", required=True, help="held-out dataset root (a seed not used in training)")
     fr.add_argument("--split", default="test,train", help="split(s), comma-separated")
     fr.add_argument("--clips", type=int, default=300)
+    fr.add_argument(
+        "--methods",
+        nargs="+",
+        choices=["stae_lossless", "stae_h264", "stae_latent", "h264"],
+        help="only these rows (default: all; h264: the plain H.264 baselines)",
+    )
     fr.add_argument("--stock", help="checkpoint whose ViT classifies the plain H.264 rows (before codec tuning)")
     fr.add_argument("--baseline", help="checkpoint of the ViT fine-tuned on H.264 of 16 frames (strong baseline)")
     fr.add_argument("--cache")

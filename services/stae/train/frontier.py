@@ -114,10 +114,13 @@ def evaluate_frontier(
     fa_alphas: Sequence[int] = (4, 8),
     lossless: Sequence[tuple[int, float]] = LOSSLESS_BUDGETS,
     progress: Callable[[str], None] = lambda _: None,
+    methods: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Every method on the same ``clips``; ``decoder`` holds the codec-aware model, ``stock`` the ViT before
-    codec-aware fine-tuning (for the plain H.264 rows; default ``decoder``), ``baseline`` the stock ViT
-    fine-tuned on H.264 of 16 frames."""
+    """Every method on the same ``clips`` (``methods``: only these: ``stae_lossless``, ``stae_h264``,
+    ``stae_latent``, ``h264``); ``decoder`` holds the codec-aware model, ``stock`` the ViT before codec-aware
+    fine-tuning (for the plain H.264 rows; default ``decoder``), ``baseline`` the stock ViT fine-tuned on H.264
+    of 16 frames."""
+    wanted = set(methods or ("stae_lossless", "stae_h264", "stae_latent", "h264"))
     cfg = encoder.config
     y = np.asarray(labels)
     rows: list[dict[str, Any]] = []
@@ -133,7 +136,7 @@ def evaluate_frontier(
             rows.append(_row(method, y, _classify(dec, payloads), sizes, vit=vit, **setting))
         progress(f"{method} {setting}: {rows[-1]['bytes_mean']:.0f} B, {rows[-1]['accuracy']:.1%}")
 
-    for alpha, beta in lossless:
+    for alpha, beta in lossless if "stae_lossless" in wanted else ():
         run(
             "stae_lossless",
             [encoder.encode(c, alpha, beta) for c in clips],
@@ -142,7 +145,7 @@ def evaluate_frontier(
             alpha=alpha,
             beta=beta,
         )
-    for s in cfg.coded:
+    for s in cfg.coded if "stae_h264" in wanted else ():
         for b in budgets:
             res = [encoder.encode_coded(c, s.alpha, s.beta, b, scale=s.scale) for c in clips]
             run(
@@ -156,13 +159,13 @@ def evaluate_frontier(
                 max_bytes=b,
                 crf_mean=float(np.mean([r.crf or 0 for r in res])),
             )
-    if encoder.latent_tables is not None and cfg.latent is not None:
+    if encoder.latent_tables is not None and cfg.latent is not None and "stae_latent" in wanted:
         for alpha in cfg.latent.alphas:
             for level in range(encoder.latent_tables.levels):
                 res = [encoder.encode_latent(c, alpha, level=level) for c in clips]
                 run("stae_latent", res, {"codec_aware": decoder}, True, alpha=alpha, level=level)
     plain = {"stock": stock, **({"h264_finetuned": baseline} if baseline else {})}
-    for crf in crfs:
+    for crf in crfs if "h264" in wanted else ():
         run("h264_16", [encoder.encode_coded(c, cfg.num_frames, 1.0, crf=crf) for c in clips], plain, False, crf=crf)
         medium = [encoder.encode_coded(c, cfg.num_frames, 1.0, crf=crf, preset="medium") for c in clips]
         run("h264_16_medium", medium, plain, False, crf=crf)
