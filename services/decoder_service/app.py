@@ -38,7 +38,7 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
     cfg = settings or DecoderSettings()  # the token comes from the environment
     metrics = Metrics()
     state: dict[str, object] = {"ready": False}
-    tokens = [cfg.token.get_secret_value()]
+    tokens = [t.strip() for t in cfg.token.get_secret_value().split(",") if t.strip()]  # two while rotating
 
     def load() -> tuple[SemanticDecoder, bool]:
         device = resolve_device(cfg.device)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service_common.common import require_secret
+from service_common.security import secrets_from_files
 
 
 class DecoderSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STAE_DECODER_", extra="ignore")
 
-    token: SecretStr = Field(description="shared secret the encoder presents as 'Authorization: Bearer ...'")
+    token: SecretStr = Field(
+        description="shared secret the encoder presents as 'Authorization: Bearer ...'; several, comma-separated, "
+        "are all accepted (rotation without a restart gap)"
+    )
     checkpoint: str | None = Field(None, description="checkpoint directory; unset: random weights of `model`")
     model: str = Field("tiny", description="preset used when no checkpoint is given")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: the GPU when there is one")
@@ -30,6 +34,16 @@ class DecoderSettings(BaseSettings):
         10.0, gt=0, le=600, description="a request line and headers must arrive within this (else 408, closed)"
     )
     max_connections: int = Field(256, ge=1, description="concurrent connections before new ones get 503 (uvicorn)")
+    tls_cert_file: str | None = Field(None, description="server certificate (PEM): serve HTTPS only")
+    tls_key_file: str | None = Field(None, description="the certificate's private key (PEM)")
+    tls_client_ca_file: str | None = Field(
+        None, description="mutual TLS: only clients with a certificate this CA signed get a handshake"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _files(cls, data: Any) -> Any:
+        return secrets_from_files(data, "STAE_DECODER_", ["token"])
 
     @field_validator("token")
     @classmethod

@@ -25,6 +25,7 @@ from encoder_service.metrics import Metrics
 from encoder_service.settings import EncoderSettings, build_service
 from service_common.common import CAMERA_ID, operation_id, read_body, request_id, secrets_match
 from service_common.errors import install_error_handler
+from service_common.security import Key
 from stae.camera.recognition import RecognitionService
 from stae.control.profile import Profile
 from stae.errors import EdgeError, NotReadyError, STAEError
@@ -48,6 +49,17 @@ def get_service(request: Request) -> RecognitionService:
 
 
 Service = Annotated[RecognitionService, Depends(get_service)]
+
+
+def caller_key(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Key:
+    """The API key the request presented (``authorize`` has refused requests without a valid one)."""
+    key: Key | None = request.app.state.keys.find(x_api_key)
+    if key is None:
+        raise HTTPException(401, "missing or wrong API key: send it in the X-API-Key header")
+    return key
+
+
+Caller = Annotated[Key, Depends(caller_key)]
 
 
 def create_app(settings: EncoderSettings | None = None) -> FastAPI:
@@ -78,11 +90,12 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     )
 
     def authorize(x_api_key: Annotated[str | None, Header()] = None) -> None:
-        if not secrets_match(x_api_key, keys):
+        if keys.find(x_api_key) is None:
             metrics.requests.labels("unauthorized").inc()
             raise HTTPException(401, "missing or wrong API key: send it in the X-API-Key header")
 
     auth = [Depends(authorize)]
+    app.state.keys = keys
 
     @app.post(
         "/recognize",
@@ -94,6 +107,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     async def recognize(
         request: Request,
         svc: Service,
+        caller: Caller,
         background: BackgroundTasks,
         camera_id: Annotated[str, Query(pattern=CAMERA_ID.pattern, description=schemas.CAMERA_DOC)] = "default",
         deadline_ms: Annotated[float | None, Query(gt=0, le=600_000)] = None,
@@ -108,6 +122,11 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         rid = request_id(request)
         if not CAMERA_ID.match(camera_id):
             raise HTTPException(400, "camera_id must be 1-64 characters of letters, digits and _ . : -")
+        if caller.cameras is not None and camera_id not in caller.cameras:
+            metrics.requests.labels("forbidden").inc()
+            raise HTTPException(
+                403, f"this API key may only post for cameras {sorted(caller.cameras)}, not {camera_id!r}"
+            )
         fixed = svc.check(alpha, beta)  # cheap refusals before the upload is read (issue 12, item 8)
         body = (await read_body(request, cfg.max_upload_bytes, cfg.body_timeout_s)).data
         started = time.perf_counter()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service_common.common import model_source, require_secret
+from service_common.security import KeyRing, client_tls, secrets_from_files
 from stae.camera.encoder import SemanticEncoder
 from stae.camera.recognition import RecognitionService, RecognitionSettings
 from stae.control.controller import Controller
@@ -23,7 +24,10 @@ log = logging.getLogger("stae.encoder")
 class EncoderSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STAE_ENCODER_", extra="ignore")
 
-    api_keys: SecretStr = Field(description="comma-separated keys cameras present in the X-API-Key header")
+    api_keys: SecretStr = Field(
+        description="comma-separated keys cameras present in the X-API-Key header; 'key@cam1|cam2' binds a key to "
+        "those camera ids (a request naming another gets 403), a bare key may name any camera"
+    )
     decoder_url: str = Field(
         "http://127.0.0.1:8001",
         description="base URL of the decoder service; several, comma-separated: replicas the encoder spreads "
@@ -87,15 +91,27 @@ class EncoderSettings(BaseSettings):
         description="send the decoder each request's time left (X-Deadline-Ms): it schedules earliest deadline "
         "first and refuses (503) what cannot be answered in time; false: every request is answered, late or not",
     )
+    tls_cert_file: str | None = Field(None, description="server certificate (PEM) of the camera-facing API")
+    tls_key_file: str | None = Field(None, description="the certificate's private key (PEM)")
+    decoder_ca_file: str | None = Field(
+        None, description="CA bundle the decoder's certificate is verified against (https decoder URLs)"
+    )
+    decoder_client_cert_file: str | None = Field(None, description="client certificate for mutual TLS to the decoder")
+    decoder_client_key_file: str | None = Field(None, description="its private key")
     load_aware: bool = Field(
         True, description="plan each budget with the decoders' published load (false: as if the server were idle)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _files(cls, data: Any) -> Any:
+        return secrets_from_files(data, "STAE_ENCODER_", ["api_keys", "decoder_token", "metrics_token"])
 
     @field_validator("api_keys")
     @classmethod
     def _keys(cls, v: SecretStr) -> SecretStr:
         for key in v.get_secret_value().split(","):
-            require_secret(SecretStr(key), "STAE_ENCODER_API_KEYS")
+            require_secret(SecretStr(key.partition("@")[0]), "STAE_ENCODER_API_KEYS")
         return v
 
     @field_validator("decoder_token")
@@ -103,8 +119,8 @@ class EncoderSettings(BaseSettings):
     def _token(cls, v: SecretStr) -> SecretStr:
         return require_secret(v, "STAE_ENCODER_DECODER_TOKEN")
 
-    def keys(self) -> list[str]:
-        return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
+    def keys(self) -> KeyRing:
+        return KeyRing(k for k in self.api_keys.get_secret_value().split(",") if k.strip())
 
 
 def build_service(cfg: EncoderSettings) -> RecognitionService:
@@ -134,7 +150,10 @@ def build_service(cfg: EncoderSettings) -> RecognitionService:
         log.warning("no Redis configured: controller state lives in this process only")
     token = cfg.decoder_token.get_secret_value()
     urls = [u.strip() for u in cfg.decoder_url.split(",") if u.strip()]
-    edge = Decoders([EdgeClient(u, token, cfg.decoder_timeout_s, cfg.decoder_connect_timeout_s) for u in urls])
+    verify = client_tls(cfg.decoder_ca_file, cfg.decoder_client_cert_file, cfg.decoder_client_key_file)
+    edge = Decoders(
+        [EdgeClient(u, token, cfg.decoder_timeout_s, cfg.decoder_connect_timeout_s, verify=verify) for u in urls]
+    )
     settings = RecognitionSettings(
         default_deadline_ms=cfg.default_deadline_ms,
         brotli_quality=cfg.brotli_quality,

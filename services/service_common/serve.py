@@ -11,6 +11,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from service_common.protocol import with_header_timeout
+from service_common.security import server_tls
 
 Service = Literal["encoder", "decoder"]
 PORTS = {"encoder": 8000, "decoder": 8001}
@@ -36,6 +37,8 @@ def serve(service: Service, host: str, port: int, log_level: str = "info") -> No
         prefix = f"STAE_{service.upper()}_"
         problems = "; ".join(f"{prefix}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
         raise ValueError(f"bad settings: {problems}") from None
+    client_ca = getattr(settings, "tls_client_ca_file", None)
+    tls = server_tls(settings.tls_cert_file, settings.tls_key_file, client_ca)  # set: HTTPS only
     uvicorn.run(
         app,
         host=host,
@@ -44,6 +47,7 @@ def serve(service: Service, host: str, port: int, log_level: str = "info") -> No
         timeout_graceful_shutdown=5,
         http=with_header_timeout(settings.header_timeout_s),
         limit_concurrency=settings.max_connections,
+        **tls,
     )
 
 

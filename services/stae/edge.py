@@ -9,6 +9,7 @@ with :class:`InferResponse`, so the schema is defined once.
 from __future__ import annotations
 
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
@@ -60,10 +61,20 @@ class Offloaded:
 class EdgeClient:
     """HTTP client of one decoder service: bearer token, connect and read timeouts on every call."""
 
-    def __init__(self, base_url: str, token: str, timeout_s: float = 10.0, connect_timeout_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        timeout_s: float = 10.0,
+        connect_timeout_s: float = 1.0,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        """``verify``: how an https decoder's certificate is checked (an SSL context with the CA bundle and
+        the client certificate for mutual TLS; True: the system's CAs)."""
         self.name = base_url.rstrip("/")  # how the controller's shared state names this decoder
         self.http = httpx.AsyncClient(
             base_url=base_url,
+            verify=verify,
             headers={"Authorization": f"Bearer {token}"},
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -50,12 +51,16 @@ class ServiceProcess:
         *,
         host: str = "127.0.0.1",
         wrapper: Sequence[str] = (),
+        verify: ssl.SSLContext | None = None,
     ) -> None:
-        """``wrapper`` prefixes the command (e.g. ``ip netns exec NS`` to run it in a network namespace)."""
+        """``wrapper`` prefixes the command (e.g. ``ip netns exec NS`` to run it in a network namespace);
+        ``verify``: the service serves HTTPS, and readiness is probed with this context (its CA, and a client
+        certificate when the service demands one)."""
         self.name = name
         self.port = port or free_port()
         self.host, self.wrapper = host, list(wrapper)
-        self.url = f"http://{host}:{self.port}"
+        self.verify: ssl.SSLContext | bool = verify if verify is not None else True
+        self.url = f"{'https' if verify is not None else 'http'}://{host}:{self.port}"
         self.env = {**os.environ, **env}
         if name == "decoder":  # big parallel ops: let idle OpenMP workers sleep instead of spinning on shared cores
             self.env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -72,7 +77,7 @@ class ServiceProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.tail()}")
             try:
-                if httpx.get(f"{self.url}/v2/health/ready", timeout=1.0).status_code == 200:
+                if httpx.get(f"{self.url}/v2/health/ready", timeout=1.0, verify=self.verify).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

@@ -4,7 +4,8 @@
 * ``run``: demo, profile, simulate;
 * ``train``: synth, train, eval;
 * ``codec``: finetune-codec, frontier;
-* ``export``: export-onnx.
+* ``export``: export-onnx;
+* ``certs``: dev-certs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from stae.cli import codec, export, model, run, train
+from stae.cli import certs, codec, export, model, run, train
 from stae.cli.common import CLIError
 
 __all__ = ["CLIError", "build_parser", "main"]
@@ -29,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     p.add_argument("--debug", action="store_true", help="show the traceback of an error instead of one line")
     sub = p.add_subparsers(dest="command", required=True)
-    for group in (model, run, train, codec, export):
+    for group in (model, run, train, codec, export, certs):
         group.add(sub)
     return p
 

@@ -1,0 +1,149 @@
+"""The secured uplink with real handshakes on loopback (issue 18): TLS on the camera-facing API and on the
+encoder-to-decoder hop, mutual TLS on the uplink, API keys bound to cameras, two keys valid while rotating,
+secrets from files. Certificates come from ``stae dev-certs`` (a development CA made here, per test session)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import ssl
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers import TOKEN, RedisServer, Service, decoder_env, encoder_env
+
+from stae.cli.certs import issue, make_stack
+
+pytestmark = pytest.mark.slow
+KEY_A, KEY_B, KEY_NEW = "key-of-camera-a", "key-of-camera-b", "rotated-key-of-camera-b"
+
+
+def _ctx(ca: Path, cert: Path | None = None, key: Path | None = None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=str(ca))
+    if cert is not None and key is not None:
+        ctx.load_cert_chain(str(cert), str(key))
+    return ctx
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("certs")
+    make_stack(out, ["localhost", "127.0.0.1"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def stack(certs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, Service]]:
+    """Decoder with TLS and mutual TLS; encoder with TLS towards cameras, verifying the decoder and presenting
+    its client certificate; the decoder's token and the encoder's keys read from files."""
+    secrets = tmp_path_factory.mktemp("secrets")
+    (secrets / "token").write_text(TOKEN + "\n")
+    (secrets / "keys").write_text(f"{KEY_A}@cam-a,{KEY_B}@cam-b,{KEY_NEW}@cam-b\n")
+    c = {n: str(certs / f"{n}.pem") for n in ("ca", "decoder", "encoder", "encoder-client")}
+    k = {n: str(certs / f"{n}-key.pem") for n in ("decoder", "encoder", "encoder-client")}
+    dec_env = decoder_env(
+        STAE_DECODER_TOKEN_FILE=str(secrets / "token"),
+        STAE_DECODER_TLS_CERT_FILE=c["decoder"],
+        STAE_DECODER_TLS_KEY_FILE=k["decoder"],
+        STAE_DECODER_TLS_CLIENT_CA_FILE=c["ca"],
+    )
+    del dec_env["STAE_DECODER_TOKEN"]
+    probe = _ctx(certs / "ca.pem", certs / "encoder-client.pem", certs / "encoder-client-key.pem")
+    redis = RedisServer().start()
+    try:
+        with Service("decoder", dec_env, verify=probe) as dec:
+            env = encoder_env(
+                dec.url,
+                redis.url,
+                STAE_ENCODER_API_KEYS_FILE=str(secrets / "keys"),
+                STAE_ENCODER_TLS_CERT_FILE=c["encoder"],
+                STAE_ENCODER_TLS_KEY_FILE=k["encoder"],
+                STAE_ENCODER_DECODER_CA_FILE=c["ca"],
+                STAE_ENCODER_DECODER_CLIENT_CERT_FILE=c["encoder-client"],
+                STAE_ENCODER_DECODER_CLIENT_KEY_FILE=k["encoder-client"],
+            )
+            del env["STAE_ENCODER_API_KEYS"]
+            with Service("encoder", env, verify=_ctx(certs / "ca.pem")) as enc:
+                yield dec, enc
+    finally:
+        redis.stop()
+
+
+def _recognize(enc: Service, ca: Path, clip: Path, key: str, camera: str) -> httpx.Response:
+    with clip.open("rb") as f:
+        return httpx.post(
+            f"{enc.url}/recognize",
+            files={"file": (clip.name, f)},
+            params={"camera_id": camera, "deadline_ms": 5000},
+            headers={"X-API-Key": key},
+            verify=_ctx(ca),
+            timeout=60,
+        )
+
+
+def test_a_real_clip_over_tls_on_both_hops(stack: tuple[Service, Service], certs: Path, clips: list[Path]) -> None:
+    dec, enc = stack
+    assert enc.url.startswith("https://") and dec.url.startswith("https://")
+    resp = _recognize(enc, certs / "ca.pem", clips[0], KEY_A, "cam-a")
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["decision"]["mode"] == "offload"  # it crossed the mutual-TLS uplink
+
+
+def test_plain_http_and_untrusted_or_missing_certificates_are_refused(
+    stack: tuple[Service, Service], certs: Path, tmp_path: Path
+) -> None:
+    dec, enc = stack
+    with pytest.raises(httpx.TransportError):  # clear text to a TLS port: no answer
+        httpx.get(enc.url.replace("https://", "http://") + "/v2/health/live", timeout=5)
+    other = tmp_path / "other"
+    make_stack(other, ["localhost", "127.0.0.1"])  # another CA
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        httpx.get(f"{enc.url}/v2/health/live", verify=_ctx(other / "ca.pem"), timeout=5)
+    # Mutual TLS: the decoder hands no session to a client without a certificate, or with one another CA signed.
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{dec.url}/v2/health/live", verify=_ctx(certs / "ca.pem"), timeout=5)
+    with pytest.raises(httpx.TransportError):
+        stranger = _ctx(certs / "ca.pem", other / "encoder-client.pem", other / "encoder-client-key.pem")
+        httpx.get(f"{dec.url}/v2/health/live", verify=stranger, timeout=5)
+    ok = _ctx(certs / "ca.pem", certs / "encoder-client.pem", certs / "encoder-client-key.pem")
+    assert httpx.get(f"{dec.url}/v2/health/live", verify=ok, timeout=5).status_code == 200
+
+
+def test_an_expired_certificate_is_refused(certs: Path, tmp_path: Path) -> None:
+    """Our client context (the encoder's towards the decoder) refuses a server whose certificate has expired."""
+    from cryptography import x509
+
+    ca_cert = x509.load_pem_x509_certificate((certs / "ca.pem").read_bytes())
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    ca_key = load_pem_private_key((certs / "ca-key.pem").read_bytes(), None)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    issue(tmp_path, "expired", ca=(ca_cert, ca_key), names=["127.0.0.1"], days=1, not_before=past)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(str(tmp_path / "expired.pem"), str(tmp_path / "expired-key.pem"))
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(httpx.ConnectError, match="expired"):
+            httpx.get(f"https://127.0.0.1:{server.server_address[1]}/", verify=_ctx(certs / "ca.pem"), timeout=5)
+    finally:
+        server.shutdown()
+
+
+def test_a_key_speaks_only_for_its_cameras_and_two_keys_rotate(
+    stack: tuple[Service, Service], certs: Path, clips: list[Path]
+) -> None:
+    _, enc = stack
+    ca = certs / "ca.pem"
+    forged = _recognize(enc, ca, clips[0], KEY_A, "cam-b")
+    assert forged.status_code == 403 and "cam-a" in forged.json()["detail"] and "cam-b" in forged.json()["detail"]
+    state = httpx.get(f"{enc.url}/v1/controller", headers={"X-API-Key": KEY_A}, verify=_ctx(ca), timeout=10).json()
+    assert "cam-b" not in [c["camera_id"] for c in state["cameras"]]  # camera B's estimate untouched
+    for key in (KEY_B, KEY_NEW):  # the old and the new key of camera B, both valid during the rotation
+        assert _recognize(enc, ca, clips[0], key, "cam-b").status_code == 200
+    assert _recognize(enc, ca, clips[0], "no-such-key", "cam-b").status_code == 401
