@@ -40,6 +40,7 @@ RECOGNIZE_ERRORS: dict[int | str, dict[str, Any]] = {
         "profile, a bad X-Frame-Shape"
     },
     401: {"description": "missing or wrong API key"},
+    403: {"description": "the API key is bound to other cameras than camera_id"},
     408: {"description": "the body did not arrive within the body timeout"},
     413: {"description": "upload too large"},
     415: {"description": "the body is neither multipart/form-data nor application/octet-stream"},
