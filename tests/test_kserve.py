@@ -137,4 +137,4 @@ def test_bad_tensors_get_clear_4xx(decoder: Service, payload: bytes) -> None:
     assert oversize.status_code == 413 and "limit" in oversize.json()["error"]
     assert _raw(decoder, ok, element, outputs=[{"name": "NOPE"}]).status_code == 400
     unauthorised = httpx.post(f"{decoder.url}/v2/models/stae/infer", content=b"{}", timeout=30)
-    assert unauthorised.status_code == 401
+    assert unauthorised.status_code == 401 and "token" in unauthorised.json()["error"]

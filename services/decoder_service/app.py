@@ -165,6 +165,7 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
         return {"ready": bool(state["ready"])}
 
     app.include_router(kserve.router(cfg, auth, state, count_error))
+    kserve.install_error_form(app)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -194,6 +195,16 @@ def build_response(doc: dict[str, Any], rid: str, outputs: dict[str, list[Any]])
         return Response(head, media_type="application/json")
     body = head.encode() + b"".join(blobs)
     return Response(body, media_type="application/octet-stream", headers={HEADER: str(len(head.encode()))})
+
+
+def install_error_form(app: FastAPI) -> None:
+    """HTTP errors raised before a v2 route runs (its token check) in the protocol's form too."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def handle(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/v2/models") or request.url.path == "/v2":
+            return _error(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+        return await http_exception_handler(request, exc)
 
 
 def router(
