@@ -129,21 +129,25 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     if args.plot:
         print(f"wrote {codec_frontier(doc, Path(args.plot))}", file=sys.stderr)
     if args.store:  # the controller's profile reads the coded entries' accuracy and bytes from here
-        stored = store_frontier(info, doc, f"{args.data} ({args.split}, {len(clips)} clips)")
+        stored = store_frontier(info, doc, f"{args.data} ({args.split}, {len(clips)} clips)", args.fresh_store)
         print(f"stored {stored} coded accuracies in {info.path / 'config.json'}", file=sys.stderr)
     return 0
 
 
-def store_frontier(info: Any, doc: dict[str, Any], data: str) -> int:
+def store_frontier(info: Any, doc: dict[str, Any], data: str, fresh: bool = False) -> int:
     """Write a frontier's coded (wire v2) and latent (wire v3) rows into the checkpoint's metadata, where the
-    controller's profile reads their accuracy and byte distribution; returns how many were stored."""
+    controller's profile reads their accuracy and byte distribution; returns how many were stored. ``fresh``:
+    the stored accuracies are replaced by this frontier's, its lossless rows included (the ViT changed since the
+    others were measured)."""
     from stae.checkpoint import update_metadata
 
     coded = [r for r in doc["rows"] if r["method"] == "stae_h264"]
     keys = {f"h264:{r['alpha']},{r['beta']:g},{r['scale']},{r['max_bytes']}": r for r in coded}
     keys |= {f"latent:{r['alpha']},{r['level']}": r for r in doc["rows"] if r["method"] == "stae_latent"}
     stored = dict(info.metadata.get("eval") or {})
-    stored["accuracy"] = {**(stored.get("accuracy") or {}), **{k: r["accuracy"] for k, r in keys.items()}}
+    lossless = {f"{r['alpha']},{r['beta']:g}": r["accuracy"] for r in doc["rows"] if r["method"] == "stae_lossless"}
+    before = {} if fresh else (stored.get("accuracy") or {})
+    stored["accuracy"] = {**before, **(lossless if fresh else {}), **{k: r["accuracy"] for k, r in keys.items()}}
     stored["coded_bytes"] = {
         k: {"mean": r["bytes_mean"], "p95": r["bytes_p95"], "over": r.get("over_budget", 0.0)} for k, r in keys.items()
     }
@@ -216,5 +220,10 @@ def add(sub: Any) -> None:
     fr.add_argument("--json-out", "--json", dest="json_out")
     fr.add_argument("--markdown")
     fr.add_argument("--plot", help="PNG of accuracy against bytes")
+    fr.add_argument(
+        "--fresh-store",
+        action="store_true",
+        help="with --store: replace every stored accuracy by this frontier's (the ViT changed since)",
+    )
     fr.add_argument("--store", action="store_true", help="write coded accuracies and bytes into the checkpoint")
     fr.set_defaults(func=cmd_frontier)
