@@ -70,6 +70,16 @@ class ServerMetadata(BaseModel):
     extensions: list[str]
 
 
+INFER_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "not a v2 request this model takes, or not a valid payload: {'error': ...}"},
+    401: {"description": "missing or wrong decoder token"},
+    408: {"description": "the body did not arrive within the body timeout"},
+    413: {"description": "body too large"},
+    503: {"description": "queue full, not ready, or the request cannot be answered within its deadline"},
+    504: {"description": "inference did not finish within the request timeout"},
+}
+
+
 class ProtocolError(STAEError):
     """A v2 request that does not follow the protocol (400, saying what is wrong)."""
 
@@ -277,13 +287,25 @@ def router(
             except STAEError as exc:
                 return _as_error(exc)
 
-        @r.get(f"{prefix}/ready", dependencies=auth, name="model_ready", include_in_schema=main)
+        @r.get(
+            f"{prefix}/ready",
+            dependencies=auth,
+            name="model_ready",
+            include_in_schema=main,
+            responses={503: {"description": "not ready"}},
+        )
         async def model_ready() -> Response:
             """200 once the model is loaded and warmed up, else 503."""
             ok = bool(state["ready"])
             return JSONResponse({"name": MODEL, "ready": ok}, status_code=200 if ok else 503)
 
-        @r.get(f"{prefix}/config", dependencies=auth, name="model_config", include_in_schema=main)
+        @r.get(
+            f"{prefix}/config",
+            dependencies=auth,
+            name="model_config",
+            include_in_schema=main,
+            responses={503: {"description": "not ready"}},
+        )
         async def model_config(request: Request) -> Response:
             """The model's configuration as Triton reports one."""
             try:
@@ -311,6 +333,7 @@ def router(
             dependencies=auth,
             name="model_infer",
             include_in_schema=main,
+            responses=INFER_ERRORS,
             openapi_extra=octet_stream_body(
                 f"KServe v2 binary tensor data: a JSON inference request of {HEADER} bytes, then the BYTES "
                 f"input {INPUT!r} (a 4-byte little-endian length and the wire payload)"
