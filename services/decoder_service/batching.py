@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from stae.control.profile import ServerLoad
 from stae.errors import NotReadyError
 from stae.pipeline import Prediction, Received
-from stae.scheduling import Backlog, CostModel, refusal, schedule, take_batch
+from stae.scheduling import Backlog, CostModel, refusal, schedule, take_batch, waits
 
 RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction]]
 
@@ -146,15 +146,8 @@ class Batcher:
         the offered backlog's wait when longer (:class:`~stae.scheduling.Backlog`: under overload)."""
         now = time.perf_counter()
         live = [i for i in self._queue if not i.future.done()]
-        plan = schedule(live, self._free_at(now), self.cost, self.max_batch)
-        drained = plan[-1][2] if plan else self._free_at(now)
-        wait: dict[int, float] = {}
-        for alpha in alphas:
-            # It joins the last batch of its α when that one has room, else waits for everything.
-            starts = [s for i, s, _ in plan if i.tensor.alpha == alpha]  # in schedule order
-            joins = bool(starts) and starts.count(starts[-1]) < self.max_batch
-            queued = (starts[-1] if joins else drained) - now
-            wait[alpha] = round(max(queued, self.backlog.wait_s(now)) * 1e3, 3)
+        found = waits(live, self._free_at(now), now, self.cost, self.max_batch, alphas, self.backlog.wait_s(now))
+        wait = {a: round(w * 1e3, 3) for a, w in found.items()}
         return ServerLoad(queue_depth=len(live), wait_ms=wait, busy=self._running)
 
     def precheck(self, alpha: int, deadline_ms: float) -> None:
@@ -167,7 +160,7 @@ class Batcher:
         live = [i for i in self._queue if not i.future.done()]
         why = refusal(live, probe, self._free_at(now), self.cost, self.max_batch)
         if why is not None:
-            self.backlog.add(now, self.cost.batch_ms(alpha, self.max_batch) / self.max_batch / 1e3)
+            self.backlog.add(now, self.cost.busy_share_s(alpha, self.max_batch))
             raise CannotMeetDeadline(why, self._retry_s())
 
     async def submit(self, tensor: Received, top_k: int, deadline_ms: float | None = None) -> BatchResult:
@@ -176,7 +169,7 @@ class Batcher:
         if len(self._queue) >= self.max_queue:
             raise QueueFull(f"{len(self._queue)} requests are queued (limit {self.max_queue})", self._retry_s())
         now = time.perf_counter()
-        self.backlog.add(now, self.cost.batch_ms(tensor.alpha, self.max_batch) / self.max_batch / 1e3)
+        self.backlog.add(now, self.cost.busy_share_s(tensor.alpha, self.max_batch))
         due = now + (self.default_deadline_s if deadline_ms is None else deadline_ms / 1e3)
         future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
         item = _Item(due, next(self._seq), tensor, top_k, now, future)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from stae.control.policy import Decision, choose, offload_options
 from stae.control.profile import Profile, ProfileEntry
-from stae.scheduling import Backlog, CostModel, refusal, schedule, take_batch
+from stae.scheduling import Backlog, CostModel, refusal, take_batch, waits
 
 FLEET_POLICIES = ("oblivious", "load-aware", "fixed", "oracle")
 
@@ -97,14 +97,8 @@ class _Server:
 
     def waits(self, now: float) -> dict[int, float]:
         """Per α, the wait (s) before a new request's batch would start (as ``Batcher.load``)."""
-        plan = schedule(self.queue, max(now, self.free_at), self.cost, self.max_batch)
-        drained = plan[-1][2] if plan else max(now, self.free_at)
-        out = {}
-        for a in self.alphas:
-            starts = [s for j, s, _ in plan if j.alpha == a]
-            joins = bool(starts) and starts.count(starts[-1]) < self.max_batch
-            out[a] = max((starts[-1] if joins else drained) - now, self.backlog.wait_s(now))
-        return out
+        start = max(now, self.free_at)
+        return waits(self.queue, start, now, self.cost, self.max_batch, self.alphas, self.backlog.wait_s(now))
 
     def published_wait(self, alpha: int, now: float) -> float:
         at, waits = self.published
@@ -113,7 +107,7 @@ class _Server:
     def offer(self, job: _Job) -> bool:
         """Admit ``job`` at its arrival (False: refused, as the decoder's 503)."""
         self.advance(job.arrive)
-        self.backlog.add(job.arrive, self.cost.batch_ms(job.alpha, self.max_batch) / self.max_batch / 1e3)
+        self.backlog.add(job.arrive, self.cost.busy_share_s(job.alpha, self.max_batch))
         start = max(job.arrive, self.free_at)
         idle = not self.queue and self.free_at <= job.arrive
         if not idle and refusal(self.queue, job, start, self.cost, self.max_batch) is not None:
@@ -292,7 +286,7 @@ def fluid_bound(profile: Profile, cfg: FleetConfig) -> FleetResult:
         own_ms = _camera_ms(e, d) + e.payload_bytes(d.entropy) * 8e3 / bps + _server_ms(e, d) + cfg.overhead_ms
         serve_s = cost.batch_ms(d.alpha, 1) / 1e3
         if own_ms / 1e3 + serve_s <= cfg.deadline_ms / 1e3:
-            points.append((cost.batch_ms(d.alpha, cfg.max_batch) / cfg.max_batch / 1e3, d.accuracy))
+            points.append((cost.busy_share_s(d.alpha, cfg.max_batch), d.accuracy))
     share = cfg.servers * cfg.period_ms / 1e3 / cfg.cameras
     best = max(((a, 0.0 if c == 0 else 1.0, c) for c, a in points if c <= share), default=(0.0, 0.0, 0.0))
     for c1, a1 in points:

@@ -46,6 +46,10 @@ class CostModel:
     def batch_ms(self, alpha: int, n: int) -> float:
         return self._single(alpha) * (1.0 + self.share * (n - 1))
 
+    def busy_share_s(self, alpha: int, max_batch: int) -> float:
+        """Seconds one request of α costs a busy server: its share of a full batch."""
+        return self.batch_ms(alpha, max_batch) / max_batch / 1e3
+
     def observe(self, alpha: int, n: int, ms: float) -> None:
         s = self.smoothing
         if n == 1 or alpha not in self.single_ms:
@@ -110,3 +114,19 @@ class Backlog:
     def add(self, now: float, cost_s: float) -> None:
         self._level = min(self.cap_s, self.wait_s(now) + cost_s)
         self._at = now
+
+
+def waits(
+    queue: Sequence[Job], start: float, now: float, cost: CostModel, max_batch: int, alphas: Iterable[int], floor: float
+) -> dict[int, float]:
+    """Per α, the seconds a new request due after everything queued would wait before its batch starts (it
+    joins the last batch of its α when that one has room, else waits for the whole queue), at least ``floor``
+    (the offered backlog's wait)."""
+    plan = schedule(queue, start, cost, max_batch)
+    drained = plan[-1][2] if plan else start
+    out = {}
+    for alpha in alphas:
+        starts = [s for j, s, _ in plan if j.alpha == alpha]  # in schedule order
+        joins = bool(starts) and starts.count(starts[-1]) < max_batch
+        out[alpha] = max((starts[-1] if joins else drained) - now, floor)
+    return out
