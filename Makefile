@@ -43,7 +43,8 @@ bench-codec: $(STAMP)
 
 # Wire v3 on the camera: FA + analysis + rANS against libx264 veryfast of the same frames, tiny and vit-base geometry
 bench-latent: $(STAMP)
-	$(PY) bench/latent_camera.py --json bench/results/latent-camera-cpu.json --markdown bench/results/latent-camera-cpu.md
+	$(PY) bench/latent_camera.py --checkpoint models/tiny-synth-latent --json bench/results/latent-camera-cpu.json \
+		--markdown bench/results/latent-camera-cpu.md
 
 # FA + SA on ONNX Runtime (the camera image) against PyTorch, side by side on the real clips
 bench-camera: $(STAMP)
