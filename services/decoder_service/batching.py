@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from stae.control.profile import ServerLoad
 from stae.errors import NotReadyError
 from stae.pipeline import Prediction, Received
-from stae.scheduling import Backlog, CostModel, refusal, schedule, take_batch, waits
+from stae.scheduling import Backlog, CostModel, Job, refusal, schedule, take_batch, waits
 
 RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction]]
 
@@ -156,12 +156,11 @@ class Batcher:
         if self.idle:
             return
         now = time.perf_counter()
-        probe = _Probe(now + deadline_ms / 1e3, alpha)
-        live = [i for i in self._queue if not i.future.done()]
-        why = refusal(live, probe, self._free_at(now), self.cost, self.max_batch)
-        if why is not None:
-            self.backlog.add(now, self.cost.busy_share_s(alpha, self.max_batch))
-            raise CannotMeetDeadline(why, self._retry_s())
+        try:
+            self._admit(_Probe(now + deadline_ms / 1e3, alpha), now)
+        except CannotMeetDeadline:
+            self.backlog.add(now, self.cost.busy_share_s(alpha, self.max_batch))  # offered, though never queued
+            raise
 
     async def submit(self, tensor: Received, top_k: int, deadline_ms: float | None = None) -> BatchResult:
         """Queue one request due ``deadline_ms`` from now (None: the service's request timeout) and wait for
@@ -185,9 +184,10 @@ class Batcher:
         plan = schedule(self._queue, self._free_at(now), self.cost, self.max_batch)
         return float(max(1, math.ceil((plan[-1][2] - now) if plan else 0.0)))
 
-    def _admit(self, item: _Item, now: float) -> None:
+    def _admit(self, job: Job, now: float) -> None:
+        """CannotMeetDeadline when ``job`` would be late behind the queue, or would make a queued one late."""
         live = [i for i in self._queue if not i.future.done()]
-        why = refusal(live, item, self._free_at(now), self.cost, self.max_batch)
+        why = refusal(live, job, self._free_at(now), self.cost, self.max_batch)
         if why is not None:
             raise CannotMeetDeadline(why, self._retry_s())
 
