@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from _results import write_results
 
+from service_common.security import tls_context
 from stae.cli.certs import make_stack
 from stae.processes import ServiceProcess
 
@@ -29,10 +30,7 @@ TOKEN, KEY = "bench-tls-token", "bench-tls-key"
 
 
 def _ctx(ca: Path, cert: Path | None = None, key: Path | None = None) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(cafile=str(ca))
-    if cert and key:
-        ctx.load_cert_chain(str(cert), str(key))
-    return ctx
+    return tls_context(str(ca), str(cert) if cert else None, str(key) if key else None)
 
 
 def _stack(tls: Path | None, checkpoint: str, redis: str) -> tuple[ServiceProcess, ServiceProcess]:

@@ -108,3 +108,18 @@ TEST_PROFILE = Profile(
         profile_entry(1, 0.4, 50_000, 0.70),
     ),
 )
+
+
+def random_model_payloads(n: int) -> list[bytes]:
+    """Wire v1 payloads of one random clip from the seeded random tiny model the services build without a
+    checkpoint (so a decoder without one classifies them)."""
+    import numpy as np
+    import torch
+
+    from stae.camera import SemanticEncoder
+    from stae.models import STAE, build_config
+
+    torch.manual_seed(0)
+    encoder = SemanticEncoder.from_model(STAE(build_config("tiny")))
+    frames = np.random.default_rng(0).integers(0, 256, size=(16, 64, 64, 3), dtype=np.uint8)
+    return [encoder.encode(frames, 4, 0.5).payload for _ in range(n)]

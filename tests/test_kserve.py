@@ -11,13 +11,9 @@ from collections.abc import Iterator
 import httpx
 import numpy as np
 import pytest
-import torch
 import tritonclient.http as triton
-from helpers import TOKEN, Service, decoder_env
+from helpers import TOKEN, Service, decoder_env, random_model_payloads
 from tritonclient.utils import InferenceServerException
-
-from stae.camera import SemanticEncoder
-from stae.models import STAE, build_config
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": f"Bearer {TOKEN}"}  # tritonclient writes into a headers dict: pass copies
@@ -38,11 +34,7 @@ def client(decoder: Service) -> Iterator[triton.InferenceServerClient]:
 
 @pytest.fixture(scope="module")
 def payload() -> bytes:
-    """A payload of the seeded random tiny model the decoder builds without a checkpoint."""
-    torch.manual_seed(0)
-    encoder = SemanticEncoder.from_model(STAE(build_config("tiny")))
-    frames = np.random.default_rng(0).integers(0, 256, size=(16, 64, 64, 3), dtype=np.uint8)
-    return encoder.encode(frames, 4, 0.5).payload
+    return random_model_payloads(1)[0]
 
 
 def _inputs(payload: bytes) -> list[triton.InferInput]:

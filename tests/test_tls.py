@@ -15,6 +15,7 @@ import httpx
 import pytest
 from helpers import TOKEN, RedisServer, Service, decoder_env, encoder_env
 
+from service_common.security import tls_context
 from stae.cli.certs import issue, make_stack
 
 pytestmark = pytest.mark.slow
@@ -22,10 +23,7 @@ KEY_A, KEY_B, KEY_NEW = "key-of-camera-a", "key-of-camera-b", "rotated-key-of-ca
 
 
 def _ctx(ca: Path, cert: Path | None = None, key: Path | None = None) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(cafile=str(ca))
-    if cert is not None and key is not None:
-        ctx.load_cert_chain(str(cert), str(key))
-    return ctx
+    return tls_context(str(ca), str(cert) if cert else None, str(key) if key else None)
 
 
 @pytest.fixture(scope="module")

@@ -92,6 +92,12 @@ def client_tls(ca_file: str | None, cert_file: str | None = None, key_file: str 
     ``cert_file``/``key_file`` when given; True (system CAs) when nothing is configured."""
     if not ca_file and not cert_file:
         return True
+    return tls_context(ca_file, cert_file, key_file)
+
+
+def tls_context(ca_file: str | None, cert_file: str | None = None, key_file: str | None = None) -> ssl.SSLContext:
+    """A client context that trusts ``ca_file`` (else the system's CAs) and presents ``cert_file``/``key_file``
+    when given."""
     if bool(cert_file) != bool(key_file):
         raise ValueError("a client certificate needs its key file too")
     ctx = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
