@@ -31,5 +31,5 @@ WORKDIR /app
 USER 10001
 EXPOSE 8001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=300s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:8001/v2/health/ready', timeout=2).status != 200)"]
+    CMD ["stae-probe", "decoder"]
 ENTRYPOINT ["stae-decoder", "--host", "0.0.0.0", "--port", "8001"]

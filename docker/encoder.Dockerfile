@@ -44,5 +44,5 @@ USER 10001
 EXPOSE 8000
 # Other checkpoints: mount a directory and set STAE_ENCODER_CHECKPOINT to it (docker-compose.yml mounts ./models).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=180s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:8000/v2/health/ready', timeout=2).status != 200)"]
+    CMD ["stae-probe", "encoder"]
 ENTRYPOINT ["stae-encoder", "--host", "0.0.0.0", "--port", "8000"]

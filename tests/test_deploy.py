@@ -51,9 +51,18 @@ def test_compose_wiring() -> None:
     assert gpu["driver"] == "nvidia" and gpu["capabilities"] == ["gpu"]
     for name, dep in services["encoder"]["depends_on"].items():
         assert dep["condition"] == "service_healthy" and "healthcheck" in services[name]
-    text = (ROOT / "docker-compose.yml").read_text()
-    for secret in ("STAE_DECODER_TOKEN", "STAE_API_KEYS"):  # required, with a message, never defaulted
-        assert re.search(r"\$\{" + secret + r":\?[^}]+\}", text), secret
+    # Issue 18: no secret in an environment variable; keys, tokens and TLS material as files; TLS on both hops.
+    declared = set(compose["secrets"])
+    for name in ("decoder", "encoder"):
+        env = services[name]["environment"]
+        assert not [k for k in env if re.search(r"TOKEN$|KEYS$|KEY$", k)], env
+        for var, path in env.items():
+            if var.endswith("_FILE"):
+                assert path.startswith("/run/secrets/") and path.removeprefix("/run/secrets/") in declared, var
+        assert set(services[name]["secrets"]) <= declared
+    dec, enc = services["decoder"]["environment"], services["encoder"]["environment"]
+    assert dec["STAE_DECODER_TLS_CLIENT_CA_FILE"] and enc["STAE_ENCODER_TLS_CERT_FILE"]
+    assert enc["STAE_ENCODER_DECODER_URL"].startswith("https://") and enc["STAE_ENCODER_DECODER_CLIENT_CERT_FILE"]
     cpu = load_compose(ROOT / "docker-compose.cpu.yml")["services"]["decoder"]
     assert cpu["deploy"] is None and cpu["environment"]["STAE_DECODER_DEVICE"] == "cpu"
 
@@ -82,7 +91,6 @@ def test_image_entrypoint_and_healthcheck_run(dockerfile: Path, redis_server: An
     entry = _instruction(dockerfile, "ENTRYPOINT")
     health = _instruction(dockerfile, "HEALTHCHECK")
     assert shutil.which(entry[0], path=str(BIN)), f"{entry[0]} is not installed by the project"
-    image_port = entry[entry.index("--port") + 1]
     port = str(free_port())
     entry[entry.index("--port") + 1] = port
     entry[entry.index("--host") + 1] = "127.0.0.1"
@@ -110,8 +118,8 @@ def test_image_entrypoint_and_healthcheck_run(dockerfile: Path, redis_server: An
             pytest.fail(f"{' '.join(entry)} did not start")
         assert proc.poll() is None
         if "decoder" in dockerfile.name:  # the encoder's readiness needs a decoder; the decoder's needs nothing
-            cmd = [str(BIN / "python") if health[0] == "python" else health[0], *health[1:]]
-            cmd = [c.replace(f":{image_port}/", f":{port}/") for c in cmd]
+            assert health[:2] == ["stae-probe", "decoder"], health
+            cmd = [str(BIN / health[0]), *health[1:], "--port", port]
             for _ in range(240):
                 if subprocess.run(cmd, capture_output=True).returncode == 0:
                     break
@@ -143,9 +151,27 @@ def test_kubernetes_overlays_render_and_validate_strictly(overlay: str, tmp_path
     for name in ("decoder", "encoder"):
         spec = docs[("Deployment", name)]["spec"]["template"]["spec"]
         c = spec["containers"][0]
-        assert c["readinessProbe"]["httpGet"]["path"] == "/v2/health/ready"
-        assert c["livenessProbe"]["httpGet"]["path"] == "/v2/health/live"
+        probes = {
+            k: c[k].get("httpGet", {}).get("path") or c[k]["exec"]["command"][-1]
+            for k in ("readinessProbe", "livenessProbe")
+        }
+        assert probes == {"readinessProbe": "/v2/health/ready", "livenessProbe": "/v2/health/live"}
         assert c["resources"]["requests"] and c["resources"]["limits"]
+        # Issue 18: secrets as files from the mounted Secret, TLS on both hops, never a secret in a variable.
+        env = {e["name"]: e.get("value") for e in c["env"]}
+        assert not [k for k in env if re.search(r"TOKEN$|KEYS$|KEY$", k)] and all(
+            "valueFrom" not in e for e in c["env"]
+        )
+        mounted = {v["name"]: v for v in spec["volumes"]}["secrets"]["secret"]
+        paths = {f"/run/secrets/stae/{i['path']}" for i in mounted["items"]}
+        assert {v for k, v in env.items() if k.endswith("_FILE")} <= paths
+        assert "ca-key.pem" not in {i["key"] for i in mounted["items"]}  # the CA's key never reaches a pod
+    assert (
+        docs[("Deployment", "encoder")]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"][
+            "scheme"
+        ]
+        == "HTTPS"
+    )
     dec = docs[("Deployment", "decoder")]["spec"]["template"]["spec"]
     enc = docs[("Deployment", "encoder")]["spec"]["template"]["spec"]
     if overlay == "gpu":

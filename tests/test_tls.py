@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import socket
 import ssl
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -34,10 +36,14 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stack(certs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, Service]]:
+def secrets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("secrets")
+
+
+@pytest.fixture(scope="module")
+def stack(certs: Path, secrets: Path) -> Iterator[tuple[Service, Service]]:
     """Decoder with TLS and mutual TLS; encoder with TLS towards cameras, verifying the decoder and presenting
     its client certificate; the decoder's token and the encoder's keys read from files."""
-    secrets = tmp_path_factory.mktemp("secrets")
     (secrets / "token").write_text(TOKEN + "\n")
     (secrets / "keys").write_text(f"{KEY_A}@cam-a,{KEY_B}@cam-b,{KEY_NEW}@cam-b\n")
     c = {n: str(certs / f"{n}.pem") for n in ("ca", "decoder", "encoder", "encoder-client")}
@@ -88,6 +94,10 @@ def test_a_real_clip_over_tls_on_both_hops(stack: tuple[Service, Service], certs
     resp = _recognize(enc, certs / "ca.pem", clips[0], KEY_A, "cam-a")
     assert resp.status_code == 200, resp.text
     assert resp.json()["decision"]["mode"] == "offload"  # it crossed the mutual-TLS uplink
+    # The decoder knows which encoder sent it: the subject of the client certificate, counted per client.
+    probe = _ctx(certs / "ca.pem", certs / "encoder-client.pem", certs / "encoder-client-key.pem")
+    metrics = httpx.get(f"{dec.url}/metrics", verify=probe, timeout=10).text
+    assert 'stae_decoder_client_requests_total{client="CN=stae dev encoder-client"}' in metrics
 
 
 def test_plain_http_and_untrusted_or_missing_certificates_are_refused(
@@ -145,3 +155,51 @@ def test_a_key_speaks_only_for_its_cameras_and_two_keys_rotate(
     for key in (KEY_B, KEY_NEW):  # the old and the new key of camera B, both valid during the rotation
         assert _recognize(enc, ca, clips[0], key, "cam-b").status_code == 200
     assert _recognize(enc, ca, clips[0], "no-such-key", "cam-b").status_code == 401
+
+
+def _until(check: Callable[[], bool], what: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} within {seconds:.0f} s")
+        time.sleep(0.2)
+
+
+def _served_certificate(url: str, ca: Path) -> bytes:
+    host, port = url.removeprefix("https://").rsplit(":", 1)
+    with (
+        socket.create_connection((host, int(port)), timeout=5) as raw,
+        _ctx(ca).wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return der
+
+
+def test_keys_and_certificates_rotate_without_a_restart(
+    stack: tuple[Service, Service], certs: Path, secrets: Path, clips: list[Path]
+) -> None:
+    """Rewriting the key file retires a key and admits a new one; rewriting the server certificate's files serves
+    the new certificate to new connections; the same processes throughout (runs last: it changes the stack)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, load_pem_private_key
+
+    _, enc = stack
+    assert enc.proc is not None
+    pid, ca = enc.proc.pid, certs / "ca.pem"
+    (secrets / "keys").write_text(f"{KEY_A}@cam-a,{KEY_NEW}@cam-b,brand-new-key@cam-c\n")  # KEY_B retired
+    _until(lambda: _recognize(enc, ca, clips[0], KEY_B, "cam-b").status_code == 401, "the retired key refused")
+    assert _recognize(enc, ca, clips[0], "brand-new-key", "cam-c").status_code == 200
+    assert _recognize(enc, ca, clips[0], KEY_NEW, "cam-b").status_code == 200
+
+    before = _served_certificate(enc.url, ca)
+    ca_pair = (
+        x509.load_pem_x509_certificate(ca.read_bytes()),
+        load_pem_private_key((certs / "ca-key.pem").read_bytes(), None),
+    )
+    new_cert, _ = issue(certs, "encoder", ca=ca_pair, names=["localhost", "127.0.0.1"])
+    fresh = new_cert.public_bytes(Encoding.DER)
+    assert fresh != before
+    _until(lambda: _served_certificate(enc.url, ca) == fresh, "the rotated certificate served")
+    assert _recognize(enc, ca, clips[0], KEY_A, "cam-a").status_code == 200
+    assert enc.proc.pid == pid and enc.proc.poll() is None

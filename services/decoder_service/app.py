@@ -23,6 +23,8 @@ from decoder_service.serving import Metrics, Serving
 from decoder_service.settings import DecoderSettings
 from service_common.common import model_source, octet_stream_body, operation_id, read_body, request_id, secrets_match
 from service_common.errors import install_error_handler
+from service_common.protocol import client_cert_name
+from service_common.security import LiveSecret, parse_tokens
 from stae import wire
 from stae.control.profile import ServerTimes
 from stae.edge import InferResponse
@@ -38,7 +40,8 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
     cfg = settings or DecoderSettings()  # the token comes from the environment
     metrics = Metrics()
     state: dict[str, object] = {"ready": False}
-    tokens = [t.strip() for t in cfg.token.get_secret_value().split(",") if t.strip()]  # two while rotating
+    # Comma-separated, two valid while rotating; re-read when STAE_DECODER_TOKEN_FILE changes.
+    tokens = LiveSecret(cfg.token.get_secret_value(), "STAE_DECODER_TOKEN_FILE", parse_tokens)
 
     def load() -> tuple[SemanticDecoder, bool]:
         device = resolve_device(cfg.device)
@@ -103,10 +106,12 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
 
     install_error_handler(app, count_error)
 
-    def authorize(authorization: Annotated[str | None, Header()] = None) -> None:
+    def authorize(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
         scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not secrets_match(token, tokens):
+        if scheme.lower() != "bearer" or not secrets_match(token, tokens()):
             raise HTTPException(401, "missing or wrong decoder token: send 'Authorization: Bearer <token>'")
+        # Under mutual TLS the client certificate names the encoder that sent this (counted per client).
+        metrics.clients.labels(client_cert_name(request) or "-").inc()
 
     auth = [Depends(authorize)]
 

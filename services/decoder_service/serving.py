@@ -23,6 +23,12 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter("stae_decoder_requests", "Inference requests by outcome", ["status"], registry=r)
+        self.clients = Counter(
+            "stae_decoder_client_requests",
+            "Authorised requests by client certificate subject (mutual TLS; '-': none presented)",
+            ["client"],
+            registry=r,
+        )
         self.inferences = Counter("stae_decoder_inference_count", "Clips classified", registry=r)
         self.executions = Counter("stae_decoder_exec_count", "Forward passes (batches) run", registry=r)
         self.queue_seconds = Histogram("stae_decoder_queue_seconds", "Time waiting to be batched", registry=r)

@@ -53,7 +53,7 @@ Service = Annotated[RecognitionService, Depends(get_service)]
 
 def caller_key(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Key:
     """The API key the request presented (``authorize`` has refused requests without a valid one)."""
-    key: Key | None = request.app.state.keys.find(x_api_key)
+    key: Key | None = request.app.state.keys().find(x_api_key)
     if key is None:
         raise HTTPException(401, "missing or wrong API key: send it in the X-API-Key header")
     return key
@@ -90,7 +90,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     )
 
     def authorize(x_api_key: Annotated[str | None, Header()] = None) -> None:
-        if keys.find(x_api_key) is None:
+        if keys().find(x_api_key) is None:
             metrics.requests.labels("unauthorized").inc()
             raise HTTPException(401, "missing or wrong API key: send it in the X-API-Key header")
 

@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service_common.common import model_source, require_secret
-from service_common.security import KeyRing, client_tls, secrets_from_files
+from service_common.security import KeyRing, LiveSecret, client_tls, secrets_from_files
 from stae.camera.encoder import SemanticEncoder
 from stae.camera.recognition import RecognitionService, RecognitionSettings
 from stae.control.controller import Controller
@@ -119,8 +119,9 @@ class EncoderSettings(BaseSettings):
     def _token(cls, v: SecretStr) -> SecretStr:
         return require_secret(v, "STAE_ENCODER_DECODER_TOKEN")
 
-    def keys(self) -> KeyRing:
-        return KeyRing(k for k in self.api_keys.get_secret_value().split(",") if k.strip())
+    def keys(self) -> LiveSecret[KeyRing]:
+        """The API keys now (re-read when STAE_ENCODER_API_KEYS_FILE changes: rotation without a restart)."""
+        return LiveSecret(self.api_keys.get_secret_value(), "STAE_ENCODER_API_KEYS_FILE", KeyRing.parse)
 
 
 def build_service(cfg: EncoderSettings) -> RecognitionService:
@@ -148,7 +149,7 @@ def build_service(cfg: EncoderSettings) -> RecognitionService:
     )
     if store.status().backend == "memory":
         log.warning("no Redis configured: controller state lives in this process only")
-    token = cfg.decoder_token.get_secret_value()
+    token = LiveSecret(cfg.decoder_token.get_secret_value(), "STAE_ENCODER_DECODER_TOKEN_FILE", str)
     urls = [u.strip() for u in cfg.decoder_url.split(",") if u.strip()]
     verify = client_tls(cfg.decoder_ca_file, cfg.decoder_client_cert_file, cfg.decoder_client_key_file)
     edge = Decoders(

@@ -11,7 +11,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from service_common.protocol import with_header_timeout
-from service_common.security import server_tls
+from service_common.security import ReloadingServerTLS, server_tls
 
 Service = Literal["encoder", "decoder"]
 PORTS = {"encoder": 8000, "decoder": 8001}
@@ -39,7 +39,7 @@ def serve(service: Service, host: str, port: int, log_level: str = "info") -> No
         raise ValueError(f"bad settings: {problems}") from None
     client_ca = getattr(settings, "tls_client_ca_file", None)
     tls = server_tls(settings.tls_cert_file, settings.tls_key_file, client_ca)  # set: HTTPS only
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -49,6 +49,10 @@ def serve(service: Service, host: str, port: int, log_level: str = "info") -> No
         limit_concurrency=settings.max_connections,
         **tls,
     )
+    config.load()
+    if config.ssl is not None:  # rotated certificate files are served to new connections, no restart
+        ReloadingServerTLS(config.ssl, settings.tls_cert_file, settings.tls_key_file, client_ca)
+    uvicorn.Server(config).run()
 
 
 def main(service: Service, argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Self, TypeVar
 
@@ -64,18 +65,25 @@ class EdgeClient:
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: str | Callable[[], str],
         timeout_s: float = 10.0,
         connect_timeout_s: float = 1.0,
         verify: ssl.SSLContext | bool = True,
     ) -> None:
-        """``verify``: how an https decoder's certificate is checked (an SSL context with the CA bundle and
+        """``token``: the bearer token, or a function giving the current one (a rotated secret file);
+        ``verify``: how an https decoder's certificate is checked (an SSL context with the CA bundle and
         the client certificate for mutual TLS; True: the system's CAs)."""
         self.name = base_url.rstrip("/")  # how the controller's shared state names this decoder
+        current = token if callable(token) else lambda: token
+
+        def bearer(request: httpx.Request) -> httpx.Request:
+            request.headers["Authorization"] = f"Bearer {current()}"
+            return request
+
         self.http = httpx.AsyncClient(
             base_url=base_url,
             verify=verify,
-            headers={"Authorization": f"Bearer {token}"},
+            auth=bearer,
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
         )
 

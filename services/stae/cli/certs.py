@@ -6,7 +6,9 @@
 writes ``OUT/ca.pem`` (and its key ``ca-key.pem``, to issue more), ``OUT/decoder.pem``/``decoder-key.pem`` and
 ``OUT/encoder.pem``/``encoder-key.pem`` (server certificates for those names), and ``OUT/camera.pem``/
 ``camera-key.pem`` and ``OUT/encoder-client.pem``/``encoder-client-key.pem`` (client certificates: a camera, and
-the encoder on the uplink under mutual TLS). Keys are written readable by their owner only.
+the encoder on the uplink under mutual TLS), and ``OUT/decoder-token`` and ``OUT/api-keys`` (random secrets, kept
+if present). Keys and secrets are written readable by their owner only (``--uid 10001`` hands them to the
+images' user, for ``docker compose up``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import argparse
 import datetime as dt
 import ipaddress
 import os
+import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,27 +81,51 @@ def issue(
     cert = builder.sign(key if ca is None else ca[1], hashes.SHA256())
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path = out / f"{name}-key.pem"
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    os.chmod(key_path, 0o600)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    _write_private(out / f"{name}-key.pem", pem)
     return cert, key
 
 
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by its owner only (from the first byte on)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
 def make_stack(out: Path, names: list[str], days: float = 30.0) -> list[Path]:
-    """The CA and every certificate a stack with TLS on both hops and mutual TLS on the uplink needs."""
+    """The CA and every certificate a stack with TLS on both hops and mutual TLS on the uplink needs, and the
+    two shared secrets (``decoder-token``, ``api-keys``: random, kept when they already exist)."""
     ca = issue(out, "ca", ca=None, days=days)
     for server in ("decoder", "encoder"):
         issue(out, server, ca=ca, names=names, days=days)
     for client in ("camera", "encoder-client"):
         issue(out, client, ca=ca, client=True, days=days)
-    return sorted(out.glob("*.pem"))
+    for secret in ("decoder-token", "api-keys"):
+        if not (out / secret).exists():
+            _write_private(out / secret, (secrets.token_hex(16) + "\n").encode())
+    return sorted(p for p in out.iterdir() if p.suffix == ".pem" or p.name in ("decoder-token", "api-keys"))
+
+
+def hand_to(files: list[Path], uid: int) -> str | None:
+    """Make ``files`` readable by the services' user ``uid`` (the images run as 10001): chown where this process
+    may (root), else world-readable; returns a warning in that case."""
+    try:
+        for f in files:
+            os.chown(f, uid, -1)
+        return None
+    except PermissionError:
+        for f in files:
+            os.chmod(f, 0o644)
+        return f"not root: cannot hand the files to uid {uid}, so they are readable by every local user (dev only)"
 
 
 def cmd_dev_certs(args: argparse.Namespace) -> int:
     written = make_stack(Path(args.out), args.names, args.days)
+    warning = hand_to(written, args.uid) if args.uid is not None else None
     print("\n".join(str(p) for p in written))
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -111,4 +139,5 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="DNS names and IP addresses the server certificates are valid for",
     )
     p.add_argument("--days", type=float, default=30.0)
+    p.add_argument("--uid", type=int, help="hand the files to this user (the images' services run as 10001)")
     p.set_defaults(func=cmd_dev_certs)

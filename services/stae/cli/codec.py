@@ -67,7 +67,10 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
 
     model, info = load_model(args.checkpoint)
     given = {"channels": args.channels, "width": args.width, "rate_weights": args.rate_weights, "alphas": args.alphas}
-    latent = LatentConfig.model_validate({k: v for k, v in given.items() if v is not None})
+    base = model.cfg.latent or LatentConfig()  # a checkpoint with a codec: continue it (new λs, α, epochs)
+    latent = LatentConfig.model_validate({**base.model_dump(), **{k: v for k, v in given.items() if v is not None}})
+    if model.cfg.latent and (latent.channels, latent.width) != (base.channels, base.width):
+        raise SystemExit("--channels and --width must match the checkpoint's codec when continuing it")
     tc = LatentTrainConfig(
         epochs=args.epochs,
         lr=args.lr,

@@ -14,6 +14,7 @@ same integers.
 from __future__ import annotations
 
 import itertools
+import math
 
 import torch
 import torch.nn.functional as F
@@ -104,6 +105,19 @@ class LatentCodec(nn.Module):
     def dequantize(self, symbols: Tensor, level: int) -> Tensor:
         """Symbol values (N, C, h, w) -> frames (N, C_in, S, S)."""
         return self.synthesis(symbols / self.gain(level))
+
+    @torch.no_grad()
+    def adopt_levels(self, old: LatentCodec) -> None:
+        """Start this codec's rate levels from a trained codec's with other rate weights (same transforms): each
+        new level copies the old level whose λ is nearest on a log scale, its gains scaled by (λ_old/λ_new)^0.35
+        (a larger λ, coarser quantisation), so extending a trained codec to lower or higher rates starts near
+        the old operating points instead of from scratch."""
+        old_w = torch.tensor(old.cfg.rate_weights).log()
+        for level, weight in enumerate(self.cfg.rate_weights):
+            src = int((old_w - math.log(weight)).abs().argmin())
+            shift = 0.35 * (float(old_w[src]) - math.log(weight))
+            self.log_gain[level] = old.log_gain[src] + shift
+            self.prior_logits[level] = old.prior_logits[src]
 
 
 def symbol_histograms(codec: LatentCodec, symbols: Tensor, level: int, into: Tensor) -> None:

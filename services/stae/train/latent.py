@@ -91,9 +91,15 @@ def finetune_latent(
     gen = torch.Generator().manual_seed(tc.seed)
     cfg = model.cfg.model_copy(update={"latent": latent})
     student = STAE(cfg)
-    student.load_state_dict(model.state_dict(), strict=False)  # every part but the new codec
+    state = model.state_dict()
+    previous = model.latent
+    if previous is not None and previous.cfg.rate_weights != latent.rate_weights:  # new levels from the old ones
+        state = {k: v for k, v in state.items() if k not in ("latent.log_gain", "latent.prior_logits")}
+    student.load_state_dict(state, strict=False)  # every part but a new codec (or its new levels)
     codec = student.latent
     assert codec is not None
+    if previous is not None and previous.cfg.rate_weights != latent.rate_weights:
+        codec.adopt_levels(previous)
     for p in student.parameters():
         p.requires_grad_(False)
     for p in codec.parameters():
