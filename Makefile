@@ -3,12 +3,21 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+TOOLS  := .tools
 SHARED ?= ../shared/data
 CLIP   ?= $(SHARED)/clips/arm_wrestling_k400.mp4
 
-.PHONY: setup test test-fast lint typecheck unit bench bench-codec bench-latent bench-camera reliability demo sdk tiny-synth tiny-synth-codec tiny-synth-latent clean
+.PHONY: certs setup test test-fast lint typecheck unit bench bench-codec bench-latent bench-camera reliability demo sdk tiny-synth tiny-synth-codec tiny-synth-latent clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(TOOLS)/promtool
+
+# Prometheus and promtool (static binaries) unpacked from Debian's package, for the monitoring tests.
+$(TOOLS)/promtool: tools/debian-tool.sh
+	tools/debian-tool.sh prometheus $(TOOLS) usr/bin/promtool usr/bin/prometheus
+
+# A development CA, TLS certificates and the two shared secrets for `docker compose up` (docs/services.md).
+certs: $(STAMP)
+	$(VENV)/bin/stae dev-certs secrets --uid 10001
 
 $(STAMP): pyproject.toml clients/python/stae-encoder-client/pyproject.toml clients/python/stae-decoder-client/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +33,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 # pytest exits 5 when it collects nothing; that is a broken test tree, never a pass.
-unit: $(STAMP)
+unit: $(STAMP) $(TOOLS)/promtool
 	@$(VENV)/bin/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the test tree is broken" >&2; fi; exit $$rc
 

@@ -1,7 +1,9 @@
 """Prove a running stack (docker/ci/stack.sh): real clips through ``POST /recognize`` with the generated SDK.
 
 Checks every answer (labels from the shipped trained model, an offloaded decision, the decoder's timings), the
-controller's state in Redis (a bandwidth estimate for the camera, the profile), and the 401 without a key.
+controller's state in Redis (a bandwidth estimate for the camera, the profile), and the 401 without a key. With
+``--ca`` the encoder is reached over TLS (the SDK given that CA bundle) and clear text to its port must get no
+answer; with ``--decoder`` too, the decoder must refuse clear text and a TLS client without a certificate.
 Exits non-zero with the reason on the first failure.
 """
 
@@ -19,24 +21,42 @@ from stae_encoder_client.api.default import controller_state, recognize
 from stae_encoder_client.models import RecognizeFilesBody, RecognizeResponse
 from stae_encoder_client.types import File
 
+from service_common.security import tls_context
+
 
 def fail(message: str) -> None:
     print(f"check_stack: FAILED: {message}", file=sys.stderr)
     sys.exit(1)
 
 
+def refused_in_clear(url: str) -> None:
+    """Clear-text HTTP to a TLS port gets no HTTP answer."""
+    plain = url.replace("https://", "http://")
+    try:
+        resp = httpx.get(f"{plain}/v2/health/live", timeout=5)
+        fail(f"{plain} answered in clear text ({resp.status_code}): TLS is off")
+    except httpx.TransportError:
+        print(f"{plain}: no answer in clear text")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--encoder", required=True, help="encoder base URL")
     p.add_argument("--redis", required=True, help="the stack's Redis URL")
-    p.add_argument("--api-key", required=True)
+    p.add_argument("--api-key-file", type=Path, required=True, help="file holding the API key (first entry)")
+    p.add_argument("--ca", help="CA bundle (PEM) the services' certificates are checked against: TLS")
+    p.add_argument("--decoder", help="the decoder's https URL, to check it refuses clear text and no certificate")
     p.add_argument("--clips", type=Path, required=True, help="folder of real clips")
     p.add_argument("--wait-ready", type=float, default=0.0, help="seconds to wait for /v2/health/ready first")
     args = p.parse_args()
+    args.api_key = args.api_key_file.read_text().strip().split(",")[0].partition("@")[0]
+    verify = tls_context(args.ca) if args.ca else True
+    if args.ca:
+        refused_in_clear(args.encoder)
     deadline = time.monotonic() + args.wait_ready
     while True:
         try:
-            ready = httpx.get(f"{args.encoder}/v2/health/ready", timeout=2)
+            ready = httpx.get(f"{args.encoder}/v2/health/ready", timeout=2, verify=verify)
             if ready.status_code == 200:
                 print(f"ready: {ready.json()}")
                 break
@@ -49,7 +69,14 @@ def main() -> int:
     clips = sorted(args.clips.glob("*.*"))
     if not clips:
         fail(f"no clips in {args.clips}")
-    client = Client(base_url=args.encoder, timeout=httpx.Timeout(120))
+    if args.decoder:
+        refused_in_clear(args.decoder)
+        try:
+            httpx.get(f"{args.decoder}/v2/health/live", timeout=5, verify=verify)
+            fail(f"{args.decoder} answered a TLS client without a certificate (mutual TLS is off)")
+        except httpx.TransportError:
+            print(f"{args.decoder}: refuses clear text and a TLS client without a certificate")
+    client = Client(base_url=args.encoder, timeout=httpx.Timeout(120), verify_ssl=verify)
     camera = f"ci-cam-{int(time.time())}"
     for clip in clips:
         with clip.open("rb") as f:

@@ -7,8 +7,11 @@
 # 3. makes base images with mmdebstrap (Python; Redis) and a build-only base that trusts this machine's extra CA
 #    certificates (they never reach a runtime image);
 # 4. builds the decoder (torch from this machine's wheel, served on loopback) and the torch-free encoder;
-# 5. brings the stack up with docker-compose.yml + docker-compose.cpu.yml + docker/ci/compose.ci.yml (host
-#    networking, local images), waits for health, runs docker/ci/check_stack.py (real clips through the SDK);
+# 5. makes the stack's TLS material and secrets (stae dev-certs), brings the stack up with docker-compose.yml +
+#    docker-compose.cpu.yml + docker/ci/compose.ci.yml (host networking, local images; TLS on both hops, mutual
+#    TLS on the uplink, secrets as files), waits for health, runs docker/ci/check_stack.py (real clips through
+#    the SDK over TLS; clear text and a certificate-less client refused) and docker/ci/check_monitoring.py
+#    (Prometheus, built from Debian's package, scraped both services; rules and dashboard queries answer);
 # 6. tears down: compose down, its dockerd stopped by PID; nothing of it left running.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +26,9 @@ BINFMT=/proc/sys/fs/binfmt_misc
 BINFMT_NAME=""  # the binfmt_misc entry this script registered (removed at the end)
 COMPOSE_FILES=(-f docker-compose.yml -f docker-compose.cpu.yml -f docker/ci/compose.ci.yml)
 export DOCKER_HOST=unix://$SOCK DOCKER_BUILDKIT=0 COMPOSE_PROJECT_NAME=stae-ci
-export STAE_DECODER_TOKEN=ci-decoder-$RANDOM$RANDOM STAE_API_KEYS=ci-key-$RANDOM$RANDOM
+# The stack's TLS material and secrets (a development CA, random token and key), fresh for every run, handed to
+# the images' user; Compose mounts them as files (docker-compose.yml's secrets).
+export STAE_SECRETS=$RUN/secrets
 T0=$(date +%s)
 stamp() { echo "[stack $(($(date +%s) - T0)) s] $*"; }
 
@@ -74,6 +79,7 @@ cleanup() {
         for _ in $(seq 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
         kill -9 "$dockerd_pid" 2>/dev/null
     fi
+    rm -rf "$STAE_SECRETS"
     [ "${STAE_DOCKER_CLEAN:-0}" = 1 ] && rm -rf "$STATE"
     if [ $rc -ne 0 ]; then echo "docker stack stage FAILED (rc $rc); compose logs: $STATE/compose.log" >&2; fi
     exit $rc
@@ -110,6 +116,7 @@ base_image() {  # name, packages[, architecture]
 base_image stae-ci/base:bookworm python3,python3-venv,python-is-python3,ca-certificates &
 base_pid=$!
 base_image stae-ci/redis:bookworm redis-tools,redis-server
+base_image stae-ci/prometheus:bookworm prometheus  # Debian's package: the stack's Prometheus, offline
 wait "$base_pid"
 build_base() {  # base image, build image: the base plus this machine's extra CA certificates, for pip
     local ctx
@@ -142,22 +149,36 @@ build() {  # image, dockerfile, gzip-size?, extra args...
 }
 build stae-decoder:0.1.0 docker/decoder.Dockerfile - --build-arg TORCH_FIND_LINKS=http://127.0.0.1:$WHEEL_PORT/
 build stae-encoder:0.1.0 docker/encoder.Dockerfile zipped
+start=$(date +%s)
+docker build -q -f docker/prometheus.Dockerfile -t stae-prometheus:0.1.0 --build-arg BASE_IMAGE=stae-ci/prometheus:bookworm . >/dev/null
+stamp "built stae-prometheus:0.1.0 in $(($(date +%s) - start)) s"
 kill "$wheel_pid"; wheel_pid=""
 
 # --- 5. the stack -------------------------------------------------------------------------------------------
+rm -rf "$STAE_SECRETS"
+"$ROOT/.venv/bin/stae" dev-certs "$STAE_SECRETS" --names localhost 127.0.0.1 decoder encoder --uid 10001 >/dev/null
+export STAE_CI_PROMETHEUS_CONFIG=$RUN/prometheus.ci.yml  # the shipped scrape config, CI's ports
+sed 's/encoder:8000/127.0.0.1:18000/; s/decoder:8001/127.0.0.1:18001/' docker/prometheus/prometheus.yml >"$STAE_CI_PROMETHEUS_CONFIG"
 up=$(date +%s)
 "$COMPOSE" "${COMPOSE_FILES[@]}" up -d --wait --wait-timeout 300
 stamp "stack healthy $(($(date +%s) - up)) s after up"
-"$PY" docker/ci/check_stack.py --encoder http://127.0.0.1:18000 --redis redis://127.0.0.1:16379/0 \
-    --api-key "$STAE_API_KEYS" --clips ../shared/data/clips
+"$PY" docker/ci/check_stack.py --encoder https://127.0.0.1:18000 --redis redis://127.0.0.1:16379/0 \
+    --api-key-file "$STAE_SECRETS/api-keys" --ca "$STAE_SECRETS/ca.pem" --decoder https://127.0.0.1:18001 \
+    --clips ../shared/data/clips
+# The operator's view: Prometheus found both services' series after the clips, the recording rules evaluate,
+# every dashboard panel's query runs.
+"$PY" docker/ci/check_monitoring.py --prometheus http://127.0.0.1:19090 --dashboard docker/grafana/dashboards/stae.json \
+    --encoder https://127.0.0.1:18000 --ca "$STAE_SECRETS/ca.pem" --api-key-file "$STAE_SECRETS/api-keys" \
+    --clip ../shared/data/clips/arm_wrestling_k400.mp4 --expect-client encoder-client
 docker stop -t 5 stae-ci-encoder-1 >/dev/null
 "$PY" - <<'PYEOF'
-import subprocess, time, urllib.request
+import os, ssl, subprocess, time, urllib.request
+tls = ssl.create_default_context(cafile=os.environ["STAE_SECRETS"] + "/ca.pem")
 start = time.perf_counter()
 subprocess.run(["docker", "start", "stae-ci-encoder-1"], check=True, capture_output=True)
 while True:
     try:
-        urllib.request.urlopen("http://127.0.0.1:18000/v2/health/live", timeout=1)
+        urllib.request.urlopen("https://127.0.0.1:18000/v2/health/live", timeout=1, context=tls)
         break
     except OSError:
         time.sleep(0.02)
@@ -190,13 +211,18 @@ if [ "${STAE_CI_ARM64:-1}" = 1 ]; then
     machine=$(docker run --rm --entrypoint python stae-encoder:0.1.0-arm64 -c 'import platform; print(platform.machine())')
     [ "$machine" = aarch64 ] || { echo "the arm64 image runs as $machine, not aarch64" >&2; exit 1; }
     stamp "arm64 image: its Python runs as $machine (engine 20.10's legacy builder labels the image with the host's architecture)"
-    docker run -d --name stae-ci-encoder-arm64 --network host -v "$ROOT/models:/models:ro" \
-        -e STAE_ENCODER_API_KEYS="$STAE_API_KEYS" -e STAE_ENCODER_DECODER_TOKEN="$STAE_DECODER_TOKEN" \
-        -e STAE_ENCODER_DECODER_URL=http://127.0.0.1:18001 -e STAE_ENCODER_REDIS_URL=redis://127.0.0.1:16379/0 \
+    s=/run/secrets  # the same files, mounted as Compose mounts them
+    docker run -d --name stae-ci-encoder-arm64 --network host -v "$ROOT/models:/models:ro" -v "$STAE_SECRETS:$s:ro" \
+        -e STAE_ENCODER_API_KEYS_FILE=$s/api-keys -e STAE_ENCODER_DECODER_TOKEN_FILE=$s/decoder-token \
+        -e STAE_ENCODER_TLS_CERT_FILE=$s/encoder.pem -e STAE_ENCODER_TLS_KEY_FILE=$s/encoder-key.pem \
+        -e STAE_ENCODER_DECODER_CA_FILE=$s/ca.pem -e STAE_ENCODER_DECODER_CLIENT_CERT_FILE=$s/encoder-client.pem \
+        -e STAE_ENCODER_DECODER_CLIENT_KEY_FILE=$s/encoder-client-key.pem \
+        -e STAE_ENCODER_DECODER_URL=https://127.0.0.1:18001 -e STAE_ENCODER_REDIS_URL=redis://127.0.0.1:16379/0 \
         -e STAE_ENCODER_CHECKPOINT=/models/tiny-synth -e STAE_ENCODER_PROFILE_PATH=/models/tiny-synth/profile.json \
         stae-encoder:0.1.0-arm64 --host 127.0.0.1 --port 18002 >/dev/null
-    "$PY" docker/ci/check_stack.py --encoder http://127.0.0.1:18002 --redis redis://127.0.0.1:16379/0 \
-        --api-key "$STAE_API_KEYS" --clips ../shared/data/clips --wait-ready 300
+    "$PY" docker/ci/check_stack.py --encoder https://127.0.0.1:18002 --redis redis://127.0.0.1:16379/0 \
+        --api-key-file "$STAE_SECRETS/api-keys" --ca "$STAE_SECRETS/ca.pem" --clips ../shared/data/clips \
+        --wait-ready 300
     docker rm -f stae-ci-encoder-arm64 >/dev/null
     # Wire v3 across CPUs: the arm64 camera codes the real clips, this amd64 edge decodes every symbol back
     # (a seeded random latent codec: the shipped model has no trained one yet).

@@ -186,12 +186,17 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         return {"ready": ok, "profile": profiled, "decoder": decoder, "redis": redis_up}
 
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus(authorization: Annotated[str | None, Header()] = None) -> Response:
+    async def prometheus(request: Request, authorization: Annotated[str | None, Header()] = None) -> Response:
         """Prometheus text format; with STAE_ENCODER_METRICS_TOKEN set, only for ``Authorization: Bearer <it>``."""
         if cfg.metrics_token is not None:
             token = (authorization or "").removeprefix("Bearer ").strip()
             if not secrets_match(token, [cfg.metrics_token.get_secret_value()]):
                 raise HTTPException(401, "metrics need Authorization: Bearer <STAE_ENCODER_METRICS_TOKEN>")
+        svc: RecognitionService | None = getattr(request.app.state, "service", None)
+        if svc is not None:  # asked at most once a second, like readiness
+            _, decoder_up, redis_up = await svc.health()
+            metrics.decoder_up.set(decoder_up)
+            metrics.redis_up.set(redis_up)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

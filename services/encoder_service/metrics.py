@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
     from stae.camera.recognition import Recognition
@@ -34,6 +34,21 @@ class Metrics:
         )
         self.deadline = Counter("stae_encoder_deadline", "Deadline hits and misses", ["outcome"], registry=r)
         self.mode = Counter("stae_encoder_decisions", "Offload or local computing", ["mode"], registry=r)
+        self.encoding = Counter("stae_encoder_encodings", "Budgets chosen by payload encoding", ["encoding"], registry=r)
+        self.hit_accuracy = Counter(
+            "stae_encoder_hit_accuracy",
+            "Sum over answered requests of the chosen budget's predicted accuracy where the deadline was met (0 "
+            "where missed): its rate over the rate of answers is the effective accuracy",
+            registry=r,
+        )
+        self.latency = Histogram(
+            "stae_encoder_request_seconds",
+            "Recognize time, request to answer",
+            buckets=(0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0),
+            registry=r,
+        )
+        self.redis_up = Gauge("stae_encoder_redis_up", "1 while the controller's Redis answers", registry=r)
+        self.decoder_up = Gauge("stae_encoder_decoder_up", "1 while a decoder reports ready", registry=r)
 
     def count(self, rec: Recognition) -> None:
         """One answered request."""
@@ -42,6 +57,9 @@ class Metrics:
         self.bandwidth.observe(rec.choice.bandwidth_bps)
         self.mode.labels(d.mode).inc()
         self.deadline.labels("hit" if rec.deadline_met else "miss").inc()
+        self.encoding.labels(d.encoding if d.mode == "offload" else "local").inc()
+        self.hit_accuracy.inc(d.accuracy if rec.deadline_met else 0.0)
+        self.latency.observe(rec.total_ms / 1e3)
         self.alpha.observe(d.alpha)
         self.beta.observe(d.beta)
         if d.mode == "offload":

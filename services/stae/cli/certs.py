@@ -5,8 +5,9 @@
 
 writes ``OUT/ca.pem`` (and its key ``ca-key.pem``, to issue more), ``OUT/decoder.pem``/``decoder-key.pem`` and
 ``OUT/encoder.pem``/``encoder-key.pem`` (server certificates for those names), and ``OUT/camera.pem``/
-``camera-key.pem`` and ``OUT/encoder-client.pem``/``encoder-client-key.pem`` (client certificates: a camera, and
-the encoder on the uplink under mutual TLS), and ``OUT/decoder-token`` and ``OUT/api-keys`` (random secrets, kept
+``camera-key.pem``, ``OUT/encoder-client.pem``/``encoder-client-key.pem`` and ``OUT/prometheus.pem``/
+``prometheus-key.pem`` (client certificates: a camera, the encoder on the uplink under mutual TLS, and Prometheus
+scraping the decoder), and ``OUT/decoder-token``, ``OUT/api-keys`` and ``OUT/metrics-token`` (random secrets, kept
 if present). Keys and secrets are written readable by their owner only (``--uid 10001`` hands them to the
 images' user, for ``docker compose up``).
 """
@@ -93,18 +94,21 @@ def _write_private(path: Path, data: bytes) -> None:
         f.write(data)
 
 
+SECRETS = ("decoder-token", "api-keys", "metrics-token")  # random shared secrets, one file each
+
+
 def make_stack(out: Path, names: list[str], days: float = 30.0) -> list[Path]:
     """The CA and every certificate a stack with TLS on both hops and mutual TLS on the uplink needs, and the
-    two shared secrets (``decoder-token``, ``api-keys``: random, kept when they already exist)."""
+    shared secrets (:data:`SECRETS`: random, kept when they already exist)."""
     ca = issue(out, "ca", ca=None, days=days)
     for server in ("decoder", "encoder"):
         issue(out, server, ca=ca, names=names, days=days)
-    for client in ("camera", "encoder-client"):
+    for client in ("camera", "encoder-client", "prometheus"):
         issue(out, client, ca=ca, client=True, days=days)
-    for secret in ("decoder-token", "api-keys"):
+    for secret in SECRETS:
         if not (out / secret).exists():
             _write_private(out / secret, (secrets.token_hex(16) + "\n").encode())
-    return sorted(p for p in out.iterdir() if p.suffix == ".pem" or p.name in ("decoder-token", "api-keys"))
+    return sorted(p for p in out.iterdir() if p.suffix == ".pem" or p.name in SECRETS)
 
 
 def hand_to(files: list[Path], uid: int) -> str | None:
