@@ -20,7 +20,7 @@ from conftest import ROOT
 from helpers import API_KEY, TOKEN, free_port, prerequisite
 
 BIN = Path(sys.executable).parent
-DOCKERFILES = sorted((ROOT / "docker").glob("*.Dockerfile"))
+DOCKERFILES = [ROOT / "docker" / f"{name}.Dockerfile" for name in ("decoder", "encoder")]  # the services
 
 
 class _ComposeLoader(yaml.SafeLoader):
@@ -46,7 +46,9 @@ def test_compose_file_matches_the_compose_spec(tmp_path: Path) -> None:
 def test_compose_wiring() -> None:
     compose = load_compose(ROOT / "docker-compose.yml")
     services = compose["services"]
-    assert set(services) == {"redis", "decoder", "encoder"}
+    assert set(services) == {"redis", "decoder", "encoder", "prometheus", "grafana"}
+    assert services["grafana"]["profiles"] == ["grafana"]  # only where the operator asks (and has its image)
+    assert set(services["prometheus"]["secrets"]) <= set(compose["secrets"])
     gpu = services["decoder"]["deploy"]["resources"]["reservations"]["devices"][0]
     assert gpu["driver"] == "nvidia" and gpu["capabilities"] == ["gpu"]
     for name, dep in services["encoder"]["depends_on"].items():
@@ -74,6 +76,24 @@ def test_dockerfiles_pass_hadolint(dockerfile: Path) -> None:
     text = dockerfile.read_text()
     assert re.search(r"^USER 10001$", text, re.M), "images run as a non-root user"
     assert "HEALTHCHECK" in text and "torch==2.13.0" in text  # torch pinned wherever it is installed
+
+
+def test_the_prometheus_image_and_its_config(tmp_path: Path) -> None:
+    """The stack's Prometheus: hadolint-clean, non-root, its scrape config valid for this Prometheus."""
+    dockerfile = ROOT / "docker" / "prometheus.Dockerfile"
+    proc = subprocess.run([str(BIN / "hadolint"), str(dockerfile)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"^USER 10001$", dockerfile.read_text(), re.M) and "HEALTHCHECK" in dockerfile.read_text()
+    promtool = ROOT / ".tools" / "promtool"
+    prerequisite(None if promtool.exists() else f"{promtool} is missing: make setup unpacks it")
+    config = ROOT / "docker" / "prometheus" / "prometheus.yml"
+    check = subprocess.run(
+        [str(promtool), "check", "config", "--syntax-only", str(config)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    jobs = {j["job_name"]: j for j in yaml.safe_load(config.read_text())["scrape_configs"]}
+    assert {j["scheme"] for j in jobs.values()} == {"https"}  # no scrape in clear text
+    assert jobs["stae-decoder"]["tls_config"]["cert_file"]  # mutual TLS towards the decoder
 
 
 def _instruction(dockerfile: Path, name: str) -> list[str]:

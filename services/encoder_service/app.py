@@ -23,6 +23,17 @@ from starlette.datastructures import UploadFile
 from encoder_service import schemas
 from encoder_service.metrics import Metrics
 from encoder_service.settings import EncoderSettings, build_service
+from encoder_service.status import (
+    ACTIVITY_WINDOW_S,
+    BUCKET_S,
+    PAGE_FILES,
+    PAGE_POLICY,
+    Activity,
+    CameraStatus,
+    DecoderStatus,
+    Status,
+    page_file,
+)
 from service_common.common import CAMERA_ID, operation_id, read_body, request_id, secrets_match
 from service_common.errors import install_error_handler
 from service_common.security import Key
@@ -62,9 +73,28 @@ def caller_key(request: Request, x_api_key: Annotated[str | None, Header()] = No
 Caller = Annotated[Key, Depends(caller_key)]
 
 
+def viewer(
+    request: Request,
+    x_api_key: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> frozenset[str] | None:
+    """Who may read the status: an API key (the cameras it may speak for; None: any) or the metrics token (every
+    camera)."""
+    key: Key | None = request.app.state.keys().find(x_api_key)
+    if key is not None:
+        return key.cameras
+    token, expected = (authorization or "").removeprefix("Bearer ").strip(), request.app.state.metrics_token
+    if expected is not None and secrets_match(token, [expected.get_secret_value()]):
+        return None
+    raise HTTPException(401, "send an API key (X-API-Key) or the metrics token (Authorization: Bearer ...)")
+
+
+Viewer = Annotated[frozenset[str] | None, Depends(viewer)]
+
+
 def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     cfg = settings or EncoderSettings()  # secrets come from the environment
-    metrics, keys = Metrics(), cfg.keys()
+    metrics, keys, activity = Metrics(), cfg.keys(), Activity()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,7 +125,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
             raise HTTPException(401, "missing or wrong API key: send it in the X-API-Key header")
 
     auth = [Depends(authorize)]
-    app.state.keys = keys
+    app.state.keys, app.state.metrics_token = keys, cfg.metrics_token
 
     @app.post(
         "/recognize",
@@ -151,6 +181,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         )
         background.add_task(svc.observe, camera_id, rec)
         metrics.count(rec)
+        activity.add(camera_id, rec)
         return schemas.recognize_response(rid, camera_id, rec, svc, fixed is not None)
 
     @app.get("/v1/controller", response_model=schemas.ControllerState, dependencies=auth)
@@ -164,6 +195,51 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         if svc.controller.profile is None:
             raise NotReadyError("no profile yet: waiting for the decoder")
         return svc.controller.profile
+
+    @app.get("/v1/status", response_model=Status)
+    async def live_status(svc: Service, cameras: Viewer) -> Status:
+        """What the status page shows: every camera's estimates with this replica's last answer to it, deadline
+        hits per 10 s over the last 10 minutes, payload sizes, and the decoder's health and last reported load.
+        A key bound to cameras sees only those."""
+        state = await schemas.controller_state(svc.controller)
+        _, decoder_up, redis_up = await svc.health()
+        now = time.time()
+        deadlines, sizes = activity.window(now)
+        seen = [
+            CameraStatus(
+                camera_id=c.camera_id,
+                bandwidth_bps=c.bandwidth_bps,
+                latency_ms=c.latency_ms,
+                samples=c.samples,
+                updated_at=c.updated_at,
+                last=activity.last.get(c.camera_id),
+            )
+            for c in state.cameras
+            if cameras is None or c.camera_id in cameras
+        ]
+        load_at, load = activity.load if activity.load else (None, None)
+        return Status(
+            generated_at=now,
+            window_s=ACTIVITY_WINDOW_S,
+            bucket_s=BUCKET_S,
+            redis_up=redis_up,
+            profile_model=state.profile_model,
+            cameras=sorted(seen, key=lambda c: c.camera_id),
+            deadlines=deadlines if cameras is None else [],
+            payload_bytes=sizes if cameras is None else [],
+            decoder=DecoderStatus(ready=decoder_up, load=load, load_at=load_at),
+        )
+
+    @app.get("/status", include_in_schema=False)
+    async def status_page() -> Response:
+        """The live status page (static; it asks for a key and polls /v1/status)."""
+        return _page("status.html")
+
+    @app.get("/status/{name}", include_in_schema=False)
+    async def status_asset(name: str) -> Response:
+        if name not in PAGE_FILES or name == "status.html":
+            raise HTTPException(404, f"no page file {name}")
+        return _page(name)
 
     @app.get("/v2/health/live")
     async def live() -> dict[str, bool]:
@@ -200,6 +276,11 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _page(name: str) -> Response:
+    headers = {"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    return Response(page_file(name), media_type=PAGE_FILES[name], headers=headers)
 
 
 async def _multipart_file(request: Request, body: bytes) -> bytes:

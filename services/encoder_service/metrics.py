@@ -34,7 +34,9 @@ class Metrics:
         )
         self.deadline = Counter("stae_encoder_deadline", "Deadline hits and misses", ["outcome"], registry=r)
         self.mode = Counter("stae_encoder_decisions", "Offload or local computing", ["mode"], registry=r)
-        self.encoding = Counter("stae_encoder_encodings", "Budgets chosen by payload encoding", ["encoding"], registry=r)
+        self.encoding = Counter(
+            "stae_encoder_encodings", "Budgets chosen by payload encoding", ["encoding"], registry=r
+        )
         self.hit_accuracy = Counter(
             "stae_encoder_hit_accuracy",
             "Sum over answered requests of the chosen budget's predicted accuracy where the deadline was met (0 "
