@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
@@ -28,7 +29,7 @@ CRFS = (24, 30, 36, 42, 48)
 
 
 def _encode(frames: np.ndarray, name: str, options: dict[str, str]) -> bytes:
-    enc = av.CodecContext.create(name, "w")
+    enc = cast(av.VideoCodecContext, av.CodecContext.create(name, "w"))
     enc.width, enc.height, enc.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
     enc.time_base = Fraction(1, 25)
     enc.options = options
@@ -41,7 +42,7 @@ def _encode(frames: np.ndarray, name: str, options: dict[str, str]) -> bytes:
 
 
 def _decode(data: bytes, name: str) -> np.ndarray:
-    dec = av.CodecContext.create(name, "r")
+    dec = cast(av.VideoCodecContext, av.CodecContext.create(name, "r"))
     packets = dec.parse(data) + dec.parse(None)  # None flushes the parser's last packet
     frames = [f.to_ndarray(format="rgb24") for p in packets for f in dec.decode(p)]
     frames += [f.to_ndarray(format="rgb24") for f in dec.decode(None)]

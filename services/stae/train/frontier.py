@@ -202,14 +202,14 @@ def summarise(rows: list[dict[str, Any]], clips: int, raw_float32: int, acc_lo: 
         "h264_fa (stock ViT)": _curve(rows, "h264_fa", "stock"),
     }
     curves = {k: v for k, v in curves.items() if v}
-    ref = curves["h264_16 (stock ViT)"]
+    ref = curves.get("h264_16 (stock ViT)")  # absent when --methods leaves H.264 out: no BD-rates then
     coded = [r for r in rows if r["method"] == "stae_h264"]
     return {
         "clips": clips,
         "raw_float32_bytes": raw_float32,
         "full_budget_accuracy": full,
         "accuracy_range": [acc_lo, hi],
-        "bd_rate_vs_h264_16": {k: bd_rate(v, ref, acc_lo, hi) for k, v in curves.items()},
+        "bd_rate_vs_h264_16": {k: bd_rate(v, ref, acc_lo, hi) if ref else None for k, v in curves.items()},
         "bd_rate_vs_h264_16_finetuned": {
             k: bd_rate(v, curves["h264_16 (H.264-fine-tuned ViT)"], acc_lo, hi)
             for k, v in curves.items()
