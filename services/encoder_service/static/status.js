@@ -88,7 +88,8 @@ function render(s) {
   dec.className = s.decoder.ready ? "ok" : "bad";
   const load = s.decoder.load;
   document.getElementById("load").textContent = load
-    ? `queue ${load.queue_depth ?? "-"}, reported ${ago(s.decoder.load_at, now)}`
+    ? `queue ${load.queue_depth}, wait up to ${Math.round(Math.max(0, ...Object.values(load.wait_ms)))} ms, ` +
+      `reported ${ago(s.decoder.load_at, now)}`
     : "no load reported yet";
   const redis = document.getElementById("redis");
   redis.textContent = s.redis_up ? "up" : "unreachable";
