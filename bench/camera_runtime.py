@@ -26,9 +26,9 @@ import torch
 from _results import write_results
 
 from stae.camera import SemanticEncoder
+from stae.camera.torch_graphs import export_onnx
 from stae.checkpoint import read_checkpoint
 from stae.models import STAE, build_config, save_checkpoint
-from stae.models.camera import export_onnx
 from stae.profiling import median_ms
 from stae.video import read_clip
 

@@ -27,11 +27,11 @@ from _results import write_results
 
 from stae import codec
 from stae.camera import SemanticEncoder
+from stae.camera.torch_graphs import export_onnx
 from stae.checkpoint import read_checkpoint
 from stae.config import LatentConfig
 from stae.latent import LatentTables
 from stae.models import STAE, build_config
-from stae.models.camera import export_onnx
 from stae.models.checkpoint import save_checkpoint
 from stae.profiling import median_ms
 from stae.video import read_clip

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from stae import rans, wire
 from stae.camera import SemanticEncoder
+from stae.camera.torch_graphs import export_onnx
 from stae.checkpoint import read_checkpoint
 from stae.config import LatentConfig
 from stae.latent import LatentTables
 from stae.models import STAE, build_config
-from stae.models.camera import export_onnx
 from stae.models.checkpoint import save_checkpoint
 from stae.models.latent import symbol_histograms
 from stae.pipeline import LatentSymbols, SemanticDecoder

@@ -36,7 +36,7 @@ def make(checkpoint: Path) -> None:
     from stae.config import LatentConfig
     from stae.latent import LatentTables
     from stae.models import STAE, build_config
-    from stae.models.camera import export_onnx
+    from stae.camera.torch_graphs import export_onnx
     from stae.models.checkpoint import save_checkpoint
 
     torch.manual_seed(0)

@@ -2,7 +2,7 @@
 
 A runtime is anything with ``frame_weights`` and ``pixel_weights`` (:class:`Attention`): ONNX Runtime over the
 files ``stae export-onnx`` writes into a checkpoint (:class:`OnnxAttention`, no torch), or PyTorch
-(``stae.models.camera.TorchAttention``). Both take uint8 frames and normalise inside their graph.
+(``stae.camera.torch_graphs.TorchAttention``). Both take uint8 frames and normalise inside their graph.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def load_attention(info: CheckpointInfo, runtime: Runtime = "auto") -> Attention
                 raise CheckpointError(f"cannot run FA and SA on ONNX Runtime: {exc}") from None
             log.info("FA and SA on PyTorch: %s", exc)
     try:
-        from stae.models.camera import TorchAttention
+        from stae.camera.torch_graphs import TorchAttention
     except ImportError:
         raise CheckpointError(
             f"{info.path}: no usable ONNX export and no PyTorch here; run `stae export-onnx {info.path}` where "

@@ -84,7 +84,7 @@ class SemanticEncoder:
     @classmethod
     def from_model(cls, model: STAE, latent: LatentTables | None = None) -> SemanticEncoder:
         """FA and SA (and the latent codec's analysis) of a model in memory, on PyTorch."""
-        from stae.models.camera import TorchAttention
+        from stae.camera.torch_graphs import TorchAttention
 
         return cls(model.cfg, TorchAttention(model.cfg, model.fa, model.sa, model.latent), latent)
 

@@ -59,9 +59,9 @@ def cmd_finetune_codec(args: argparse.Namespace) -> int:
 
 
 def cmd_finetune_latent(args: argparse.Namespace) -> int:
+    from stae.camera.torch_graphs import export_onnx
     from stae.checkpoint import read_checkpoint
     from stae.config import LatentConfig
-    from stae.models.camera import export_onnx
     from stae.models.checkpoint import load_model
     from stae.train.latent import LatentTrainConfig, finetune_latent
 

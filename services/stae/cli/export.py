@@ -9,7 +9,7 @@ from stae.checkpoint import read_checkpoint
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from stae.models.camera import export_onnx
+    from stae.camera.torch_graphs import export_onnx
 
     for path in export_onnx(read_checkpoint(args.checkpoint)):
         print(f"wrote {path} ({path.stat().st_size:,} bytes)")

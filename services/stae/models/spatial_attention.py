@@ -54,7 +54,7 @@ class SpatialAttention(nn.Module):
 
     def logits(self, kept: Tensor, prev: Tensor | None) -> Tensor:
         """The weights before the sigmoid (N, H, W): the same order, without float32's saturation near 1, so
-        the camera ranks pixels on these (via :mod:`stae.models.camera`)."""
+        the camera ranks pixels on these (via :mod:`stae.camera.torch_graphs`)."""
         n, _, h, w = kept.shape
         maps = [_channel_maps(kept)]
         if self.cfg.motion:

@@ -1,8 +1,9 @@
-"""The camera's attention modules (FA, SA) as the camera runs them: uint8 frames in, weights out.
+"""The camera's learned parts (FA, SA and the latent analysis) as PyTorch graphs: uint8 frames in, weights out.
 
-The same two small graphs run in PyTorch (:class:`TorchAttention`) or are exported to ONNX (:func:`export_onnx`)
-for ONNX Runtime on a camera without torch (:class:`stae.camera.attention.OnnxAttention`). Normalisation is part
-of each graph, so both runtimes compute the same thing from the same bytes.
+The same small graphs run in PyTorch (:class:`TorchAttention`) or are exported to ONNX (:func:`export_onnx`) for
+ONNX Runtime on a camera without torch (:class:`stae.camera.attention.OnnxAttention`, wire v3's analysis in
+:mod:`stae.camera.encoder`). Normalisation is part of each graph, so both runtimes compute the same thing from the
+same bytes. The only module of ``stae.camera`` that imports torch, and only where something asks for it.
 """
 
 from __future__ import annotations
