@@ -33,10 +33,10 @@ from stae.video import read_clip
 def make(checkpoint: Path) -> None:
     import torch
 
+    from stae.camera.torch_graphs import export_onnx
     from stae.config import LatentConfig
     from stae.latent import LatentTables
     from stae.models import STAE, build_config
-    from stae.camera.torch_graphs import export_onnx
     from stae.models.checkpoint import save_checkpoint
 
     torch.manual_seed(0)

@@ -154,7 +154,12 @@ def finetune_latent(
             opt.step()
             sched.step()
             totals += torch.tensor(
-                [len(y), float((logits.argmax(1) == y).sum()), float(loss.detach()) * len(y), float(kb.sum()) * 1000]
+                [
+                    len(y),
+                    float((logits.argmax(1) == y).sum()),
+                    float(loss.detach()) * len(y),
+                    float(kb.detach().sum()) * 1000,
+                ]
             )
         n = max(float(totals[0]), 1.0)
         row = {
