@@ -92,11 +92,14 @@ def main() -> int:
         print(f"a clip answered -> its request in Prometheus after {took:.1f} s (target {TARGET_S:.0f} s)")
         if took > TARGET_S:
             fail(f"Prometheus showed the request after {took:.1f} s, over the {TARGET_S:.0f} s target")
-    if (
-        total(prom, 'stae_encoder_requests_total{status="ok"}') < 1
-        or total(prom, "stae_decoder_inference_count_total") < 1
-    ):
-        fail("Prometheus has no answered request from the encoder or the decoder")
+    until(  # each service is scraped on its own schedule: wait for both to show an answered request
+        lambda: (
+            total(prom, 'stae_encoder_requests_total{status="ok"}') >= 1
+            and total(prom, "stae_decoder_inference_count_total") >= 1
+        ),
+        "an answered request from both the encoder and the decoder",
+        30,
+    )
     clients = {r["metric"].get("client") for r in query(prom, "stae_decoder_client_requests_total")}
     if args.expect_client and not any(c and args.expect_client in c for c in clients):
         fail(f"the decoder did not count the client certificate {args.expect_client}: {clients}")
