@@ -203,3 +203,62 @@ def test_keys_and_certificates_rotate_without_a_restart(
     _until(lambda: _served_certificate(enc.url, ca) == fresh, "the rotated certificate served")
     assert _recognize(enc, ca, clips[0], KEY_A, "cam-a").status_code == 200
     assert enc.proc.pid == pid and enc.proc.poll() is None
+
+
+def test_a_rotated_certificate_keeps_mutual_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After ReloadingServerTLS swaps in the renewed certificate, a client without a certificate is still refused
+    and one with the CA's client certificate gets the new server certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, load_pem_private_key
+
+    import service_common.security as security
+
+    monkeypatch.setattr(security, "CHECK_EVERY_S", 0.0)
+    make_stack(tmp_path, ["127.0.0.1"])
+    cert, key, ca = (str(tmp_path / n) for n in ("decoder.pem", "decoder-key.pem", "ca.pem"))
+    base = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    base.load_cert_chain(cert, key)
+    base.load_verify_locations(ca)
+    base.verify_mode = ssl.CERT_REQUIRED
+    security.ReloadingServerTLS(base, cert, key, ca)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                with base.wrap_socket(conn, server_side=True) as tls:
+                    tls.sendall(b"ok")
+            except (ssl.SSLError, OSError):
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+
+    def served(with_cert: bool) -> bytes | None:
+        ctx = _ctx(tmp_path / "ca.pem", *(
+            (tmp_path / "encoder-client.pem", tmp_path / "encoder-client-key.pem") if with_cert else ()
+        ))  # fmt: skip
+        try:
+            with (
+                socket.create_connection(listener.getsockname(), timeout=5) as raw,
+                ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+            ):
+                return tls.getpeercert(binary_form=True) if tls.recv(2) == b"ok" else None
+        except (ssl.SSLError, OSError):
+            return None
+
+    try:
+        before = served(True)
+        assert before is not None and served(False) is None
+        pair = (
+            x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes()),
+            load_pem_private_key((tmp_path / "ca-key.pem").read_bytes(), None),
+        )
+        renewed, _ = issue(tmp_path, "decoder", ca=pair, names=["127.0.0.1"])
+        _until(lambda: served(True) == renewed.public_bytes(Encoding.DER), "the renewed certificate served")
+        assert served(False) is None  # still mutual TLS
+    finally:
+        listener.close()
