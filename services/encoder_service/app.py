@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from starlette.datastructures import UploadFile
 
 from encoder_service import schemas
@@ -83,13 +84,18 @@ def viewer(
     key: Key | None = request.app.state.keys().find(x_api_key)
     if key is not None:
         return key.cameras
-    token, expected = (authorization or "").removeprefix("Bearer ").strip(), request.app.state.metrics_token
-    if expected is not None and secrets_match(token, [expected.get_secret_value()]):
+    if metrics_token_matches(authorization, request.app.state.metrics_token):
         return None
     raise HTTPException(401, "send an API key (X-API-Key) or the metrics token (Authorization: Bearer ...)")
 
 
 Viewer = Annotated[frozenset[str] | None, Depends(viewer)]
+
+
+def metrics_token_matches(authorization: str | None, expected: SecretStr | None) -> bool:
+    """Whether ``Authorization: Bearer <token>`` carries the metrics token (False when none is set)."""
+    token = (authorization or "").removeprefix("Bearer ").strip()
+    return expected is not None and secrets_match(token, [expected.get_secret_value()])
 
 
 def create_app(settings: EncoderSettings | None = None) -> FastAPI:
@@ -264,10 +270,8 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     @app.get("/metrics", include_in_schema=False)
     async def prometheus(request: Request, authorization: Annotated[str | None, Header()] = None) -> Response:
         """Prometheus text format; with STAE_ENCODER_METRICS_TOKEN set, only for ``Authorization: Bearer <it>``."""
-        if cfg.metrics_token is not None:
-            token = (authorization or "").removeprefix("Bearer ").strip()
-            if not secrets_match(token, [cfg.metrics_token.get_secret_value()]):
-                raise HTTPException(401, "metrics need Authorization: Bearer <STAE_ENCODER_METRICS_TOKEN>")
+        if cfg.metrics_token is not None and not metrics_token_matches(authorization, cfg.metrics_token):
+            raise HTTPException(401, "metrics need Authorization: Bearer <STAE_ENCODER_METRICS_TOKEN>")
         svc: RecognitionService | None = getattr(request.app.state, "service", None)
         if svc is not None:  # asked at most once a second, like readiness
             _, decoder_up, redis_up = await svc.health()
