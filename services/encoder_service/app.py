@@ -84,7 +84,7 @@ def viewer(
     key: Key | None = request.app.state.keys().find(x_api_key)
     if key is not None:
         return key.cameras
-    if metrics_token_matches(authorization, request.app.state.metrics_token):
+    if metrics_token_matches(authorization, request.app.state.metrics_token()):
         return None
     raise HTTPException(401, "send an API key (X-API-Key) or the metrics token (Authorization: Bearer ...)")
 
@@ -101,6 +101,7 @@ def metrics_token_matches(authorization: str | None, expected: SecretStr | None)
 def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     cfg = settings or EncoderSettings()  # secrets come from the environment
     metrics, keys, activity = Metrics(), cfg.keys(), Activity()
+    metrics_token = cfg.live_metrics_token()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -131,7 +132,7 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
             raise HTTPException(401, "missing or wrong API key: send it in the X-API-Key header")
 
     auth = [Depends(authorize)]
-    app.state.keys, app.state.metrics_token = keys, cfg.metrics_token
+    app.state.keys, app.state.metrics_token = keys, metrics_token
 
     @app.post(
         "/recognize",
@@ -270,7 +271,8 @@ def create_app(settings: EncoderSettings | None = None) -> FastAPI:
     @app.get("/metrics", include_in_schema=False)
     async def prometheus(request: Request, authorization: Annotated[str | None, Header()] = None) -> Response:
         """Prometheus text format; with STAE_ENCODER_METRICS_TOKEN set, only for ``Authorization: Bearer <it>``."""
-        if cfg.metrics_token is not None and not metrics_token_matches(authorization, cfg.metrics_token):
+        expected = metrics_token()
+        if expected is not None and not metrics_token_matches(authorization, expected):
             raise HTTPException(401, "metrics need Authorization: Bearer <STAE_ENCODER_METRICS_TOKEN>")
         svc: RecognitionService | None = getattr(request.app.state, "service", None)
         if svc is not None:  # asked at most once a second, like readiness

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -118,6 +119,12 @@ class EncoderSettings(BaseSettings):
     @classmethod
     def _token(cls, v: SecretStr) -> SecretStr:
         return require_secret(v, "STAE_ENCODER_DECODER_TOKEN")
+
+    def live_metrics_token(self) -> Callable[[], SecretStr | None]:
+        """The metrics token now (re-read when STAE_ENCODER_METRICS_TOKEN_FILE changes), None when unset."""
+        if self.metrics_token is None:
+            return lambda: None
+        return LiveSecret(self.metrics_token.get_secret_value(), "STAE_ENCODER_METRICS_TOKEN_FILE", SecretStr)
 
     def keys(self) -> LiveSecret[KeyRing]:
         """The API keys now (re-read when STAE_ENCODER_API_KEYS_FILE changes: rotation without a restart)."""
