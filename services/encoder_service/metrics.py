@@ -59,7 +59,7 @@ class Metrics:
         self.bandwidth.observe(rec.choice.bandwidth_bps)
         self.mode.labels(d.mode).inc()
         self.deadline.labels("hit" if rec.deadline_met else "miss").inc()
-        self.encoding.labels(d.encoding if d.mode == "offload" else "local").inc()
+        self.encoding.labels(d.sent_as).inc()
         self.hit_accuracy.inc(d.accuracy if rec.deadline_met else 0.0)
         self.latency.observe(rec.total_ms / 1e3)
         self.alpha.observe(d.alpha)

@@ -96,7 +96,7 @@ class Activity:
         d, now = rec.choice.decision, time.time()
         answer = LastAnswer(
             at=now,
-            encoding=d.encoding if d.mode == "offload" else "local",
+            encoding=d.sent_as,
             mode=d.mode,
             alpha=d.alpha,
             beta=d.beta,

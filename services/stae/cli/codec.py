@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from stae.cli.common import print_and_write
+from stae.cli.common import CLIError, print_and_write
 from stae.config import CodedSetting
 
 log = logging.getLogger("stae")
@@ -70,7 +70,7 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
     base = model.cfg.latent or LatentConfig()  # a checkpoint with a codec: continue it (new λs, α, epochs)
     latent = LatentConfig.model_validate({**base.model_dump(), **{k: v for k, v in given.items() if v is not None}})
     if model.cfg.latent and (latent.channels, latent.width) != (base.channels, base.width):
-        raise SystemExit("--channels and --width must match the checkpoint's codec when continuing it")
+        raise CLIError("--channels and --width must match the checkpoint's codec when continuing it")
     tc = LatentTrainConfig(
         epochs=args.epochs,
         lr=args.lr,

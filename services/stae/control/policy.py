@@ -49,6 +49,11 @@ class Decision:
     encoding: Encoding = "lossless"  # wire v1, v2 (h264) or v3 (latent)
     level: int | None = None  # wire v3: the rate level the encoder quantises at
 
+    @property
+    def sent_as(self) -> str:
+        """What leaves the camera: the payload encoding, or "local" when nothing is sent."""
+        return self.encoding if self.mode == "offload" else "local"
+
 
 def predict_ms(
     entry: ProfileEntry,

@@ -93,12 +93,14 @@ def finetune_latent(
     student = STAE(cfg)
     state = model.state_dict()
     previous = model.latent
-    if previous is not None and previous.cfg.rate_weights != latent.rate_weights:  # new levels from the old ones
+    relevel = previous is not None and previous.cfg.rate_weights != latent.rate_weights  # new levels from old ones
+    if relevel:
         state = {k: v for k, v in state.items() if k not in ("latent.log_gain", "latent.prior_logits")}
     student.load_state_dict(state, strict=False)  # every part but a new codec (or its new levels)
     codec = student.latent
     assert codec is not None
-    if previous is not None and previous.cfg.rate_weights != latent.rate_weights:
+    if relevel:
+        assert previous is not None
         codec.adopt_levels(previous)
     for p in student.parameters():
         p.requires_grad_(False)
