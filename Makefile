@@ -129,7 +129,7 @@ tiny-synth-codec: $(STAMP)
 	cp $(WORK)/h264/* models/tiny-synth-h264/
 	for ck in $(STOCK) $(TINY) models/tiny-synth-h264; do $(VENV)/bin/stae export-onnx $$ck; done
 	$(VENV)/bin/stae profile --checkpoint $(STOCK) --clip $(CLIP) --json-out $(STOCK)/profile.json
-	$(VENV)/bin/stae profile --checkpoint $(TINY) --clip $(CLIP) --json-out $(TINY)/profile.json
+	$(VENV)/bin/stae profile --checkpoint $(TINY) --clip $(CLIP) --json-out $(TINY)/profile.json --reps 5
 
 # Wire v3 (issue 22): the learned latent codec on the shipped codec-aware model, in three stages on 2,000 footage
 # clips (200 a class): reconstruction alone (no ViT: cheap), the codec with the ViT frozen (task + rate), then

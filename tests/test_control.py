@@ -19,8 +19,8 @@ from stae.control.estimator import (
     split_sample,
     update,
 )
-from stae.control.policy import LocalOption, choose, predict_ms
-from stae.control.profile import PAPER_TABLE_I, ProfileEntry, paper_prior_accuracy
+from stae.control.policy import LocalOption, ServerShare, choose, predict_ms
+from stae.control.profile import PAPER_TABLE_I, ProfileEntry, ServerLoad, paper_prior_accuracy
 from stae.control.store import ControllerStore
 from stae.errors import NotReadyError, STAEError
 
@@ -138,6 +138,44 @@ def test_controller_probes_the_link_after_local_decisions() -> None:
 def test_backlog_delays_the_prediction() -> None:
     e = PROFILE.entries[0]
     assert predict_ms(e, "none", 8e6, 0.0, backlog_bytes=1e6) == pytest.approx(predict_ms(e, "none", 8e6, 0.0) + 1000)
+
+
+COST_MS = {16: 27.0, 4: 13.0, 1: 5.0}  # a server's time per request of α at full batches
+
+
+def test_a_share_that_fits_the_best_budget_changes_nothing() -> None:
+    d = choose(PROFILE, 1e9, 200, server_share=ServerShare(30.0, COST_MS, 0.99))
+    assert (d.alpha, d.beta) == (16, 1.0) and "share" not in d.reason
+
+
+def test_a_tighter_share_mixes_the_budgets_around_it_to_fit_on_average() -> None:
+    """Issue 23: 20 ms lies halfway between α = 4 (13 ms) and α = 16 (27 ms) on the hull of accuracy over
+    server cost: half the requests take each, so the mean cost is the share."""
+    dear = choose(PROFILE, 1e9, 200, server_share=ServerShare(20.0, COST_MS, 0.2))
+    cheap = choose(PROFILE, 1e9, 200, server_share=ServerShare(20.0, COST_MS, 0.8))
+    assert (dear.alpha, dear.beta, cheap.alpha) == (16, 1.0, 4)
+    assert "50% of requests at 27.0 ms" in dear.reason
+    picks = [choose(PROFILE, 1e9, 200, server_share=ServerShare(20.0, COST_MS, k / 1000)) for k in range(1000)]
+    assert sum(COST_MS[d.alpha] for d in picks) / len(picks) == pytest.approx(20.0, abs=0.1)
+    # below the cheapest budget's cost every request takes the cheapest (the server refuses what it cannot fit)
+    assert choose(PROFILE, 1e9, 200, server_share=ServerShare(2.0, COST_MS, 0.5)).alpha == 1
+    # the deadline still decides first: on a slow link only α = 1 fits, whatever the share
+    assert choose(PROFILE, 10e6, 200, server_share=ServerShare(100.0, COST_MS, 0.0)).alpha == 1
+
+
+def test_the_controller_fits_the_decoders_published_time_per_request() -> None:
+    """Two decoders publish 40 and 40/3 ms per request: together they give 20 ms (n / sum of 1/budget)."""
+
+    async def run() -> list[int]:
+        controller = Controller(ControllerStore(None), PROFILE, prior_bps=1e9)
+        for name, budget in (("a", 40.0), ("b", 40.0 / 3)):
+            load = ServerLoad(queue_depth=0, wait_ms={16: 0, 4: 0, 1: 0}, busy=False, budget_ms=budget, cost_ms=COST_MS)
+            await controller.observe_load(load, name)
+        return [(await controller.decide("cam", 200)).decision.alpha for _ in range(400)]
+
+    alphas = asyncio.run(run())
+    assert set(alphas) == {16, 4}
+    assert 0.4 <= alphas.count(16) / len(alphas) <= 0.6
 
 
 def test_fixed_budget() -> None:

@@ -232,3 +232,53 @@ def test_late_requests_left_alone_are_answered_not_forgotten() -> None:
             await b.stop()
 
     assert asyncio.run(main()) == [["blocker"], ["late0"], ["late1"]]
+
+
+def test_load_publishes_the_time_per_request_the_offered_rate_leaves() -> None:
+    """Issue 23: every request offered (admitted or refused) counts towards the decoder's offered rate; its
+    published budget is the target utilisation's second shared by that rate, beside each α's full-batch cost."""
+
+    async def main() -> tuple[float | None, float | None, dict[int, float], dict[int, float]]:
+        forward = Forward(batch_ms=5)
+        b = _batcher(forward, max_batch=4)
+        b.start()
+        try:
+            before = b.load([16, 4]).budget_ms
+            for i in range(40):  # 40 requests over ~1 s: ~40 per second offered
+                await b.submit(Clip(16 if i % 2 else 4, f"r{i}"), 1, 10_000)
+                await asyncio.sleep(0.02)
+            load = b.load([16, 4])
+            model = {a: round(b.cost.busy_share_s(a, 4) * 1e3, 3) for a in (16, 4)}
+            return before, load.budget_ms, load.cost_ms, model
+        finally:
+            await b.stop()
+
+    before, budget, cost, model = asyncio.run(main())
+    assert before is None  # nothing offered yet: no budget to publish
+    assert budget is not None
+    # OfferedRate after ~1 s of 40/s with a 2-s time constant reads 16-40/s: 0.9 s / rate = 22-56 ms
+    assert 20 <= budget <= 60
+    # what one request costs at a full batch, as the cost model learns it from the batches run (share 0 in
+    # _batcher: a batch of 4 costs one pass of >= 5 ms, so >= 1.25 ms each)
+    assert cost == model and all(c >= 1.25 for c in cost.values())
+
+
+def test_offered_rate_reads_a_steady_rate_and_decays() -> None:
+    from stae.scheduling import OfferedRate
+
+    rate = OfferedRate(tau_s=2.0)
+    for k in range(500):  # 50 per second for 10 s
+        rate.add(k / 50)
+    assert 48 <= rate.per_s(10.0) <= 51
+    assert rate.budget_ms(10.0, 0.9) == pytest.approx(900 / rate.per_s(10.0), rel=1e-3)
+    assert rate.per_s(20.0) < 1  # ten seconds without a request
+
+
+def test_weighted_round_robin_interleaves_by_weight_and_skips_zero() -> None:
+    from stae.scheduling import WeightedRoundRobin
+
+    spread = WeightedRoundRobin(3)
+    picks = [spread.pick([3.0, 1.0, 0.0]) for _ in range(40)]
+    assert picks.count(0) == 30 and picks.count(1) == 10 and 2 not in picks
+    # evenly interleaved: never more than three of target 0 in a row
+    assert "0000" not in "".join(map(str, picks))

@@ -125,7 +125,7 @@ def test_simulate_command_on_a_real_trace(tmp_path: Path) -> None:
 def test_fleet_load_aware_beats_oblivious_and_fixed_when_the_server_is_the_bottleneck() -> None:
     """Issue 23, item 4: 100 cameras at one clip a second on one server with the paper's GPU times (2.5x its
     capacity at α = 16): planning with the server's published load keeps more answers on time, at a higher
-    effective accuracy than today's controller and than the best fixed budget, and none beats the bound."""
+    effective accuracy than today's controller and than the best fixed budget, within 2 points of the bound."""
     from stae.control.profile import PAPER_FR_MS, PAPER_VIT_MS
     from stae.fleet import FleetConfig, best_fixed, fluid_bound, run_fleet
 
@@ -139,6 +139,8 @@ def test_fleet_load_aware_beats_oblivious_and_fixed_when_the_server_is_the_bottl
     assert aware.hits > oblivious.hits
     assert aware.effective_accuracy > max(oblivious.effective_accuracy, fixed.effective_accuracy)
     assert bound.effective_accuracy >= aware.effective_accuracy
+    # fitting the server's published time per request (policy.ServerShare) brings it within 2 points of the bound
+    assert bound.effective_accuracy - aware.effective_accuracy <= 0.02
     # A fleet the server can carry: every policy answers everything in time.
     light = FleetConfig(cameras=5, duration_s=5, server_ms=server_ms)
     assert run_fleet(profile, light, "oblivious").hits == run_fleet(profile, light, "oblivious").clips

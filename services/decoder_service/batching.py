@@ -16,7 +16,9 @@ Admission: a :class:`~stae.scheduling.CostModel` predicts each batch's time from
 batch since; ``submit`` replays the worker's schedule over the queue with the new request in it, and (unless idle)
 refuses it (:class:`CannotMeetDeadline`, 503 with Retry-After) when it would finish after its deadline or would
 push an already accepted request past its own. :meth:`Batcher.load` is that same schedule summarised: the queue
-depth and, per α, how long a new request would wait before its batch starts.
+depth and, per α, how long a new request would wait before its batch starts; with the rate of requests offered
+(admitted or refused) and the cost model, the time each request may cost the server for that rate to keep it
+at its target utilisation, and what one of each α costs it when busy.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from stae.control.profile import ServerLoad
 from stae.errors import NotReadyError
 from stae.pipeline import Prediction, Received
-from stae.scheduling import Backlog, CostModel, Job, refusal, schedule, take_batch, waits
+from stae.scheduling import Backlog, CostModel, Job, OfferedRate, refusal, schedule, take_batch, waits
 
 RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction]]
 
@@ -97,6 +99,7 @@ class Batcher:
         max_queue: int,
         cost: CostModel | None = None,
         default_deadline_s: float = 30.0,
+        target_utilisation: float = 0.9,
     ) -> None:
         self.run = run
         self.max_batch = max_batch
@@ -110,6 +113,8 @@ class Batcher:
         self._busy_until = 0.0  # predicted end of the running batch (perf_counter time); 0 when idle
         self._running = False
         self.backlog = Backlog(default_deadline_s)
+        self.offered = OfferedRate()
+        self.target_utilisation = target_utilisation
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infer")
         self._task: asyncio.Task[None] | None = None
         self.on_batch: Callable[[int, dict[str, float]], None] | None = None
@@ -148,7 +153,9 @@ class Batcher:
         live = [i for i in self._queue if not i.future.done()]
         found = waits(live, self._free_at(now), now, self.cost, self.max_batch, alphas, self.backlog.wait_s(now))
         wait = {a: round(w * 1e3, 3) for a, w in found.items()}
-        return ServerLoad(queue_depth=len(live), wait_ms=wait, busy=self._running)
+        cost = {a: round(self.cost.busy_share_s(a, self.max_batch) * 1e3, 3) for a in found}
+        budget = self.offered.budget_ms(now, self.target_utilisation)
+        return ServerLoad(queue_depth=len(live), wait_ms=wait, busy=self._running, budget_ms=budget, cost_ms=cost)
 
     def precheck(self, alpha: int, deadline_ms: float) -> None:
         """Refuse at once (CannotMeetDeadline) a request of α that would be late were it queued ``deadline_ms``
@@ -160,11 +167,13 @@ class Batcher:
             self._admit(_Probe(now + deadline_ms / 1e3, alpha), now)
         except CannotMeetDeadline:
             self.backlog.add(now, self.cost.busy_share_s(alpha, self.max_batch))  # offered, though never queued
+            self.offered.add(now)
             raise
 
     async def submit(self, tensor: Received, top_k: int, deadline_ms: float | None = None) -> BatchResult:
         """Queue one request due ``deadline_ms`` from now (None: the service's request timeout) and wait for
         its answer; QueueFull or CannotMeetDeadline at once when it cannot be served in time."""
+        self.offered.add(time.perf_counter())
         if len(self._queue) >= self.max_queue:
             raise QueueFull(f"{len(self._queue)} requests are queued (limit {self.max_queue})", self._retry_s())
         now = time.perf_counter()

@@ -26,6 +26,13 @@ class DecoderSettings(BaseSettings):
         0.0, ge=0, le=1000, description="extra wait for more requests; 0: batch whatever queued during the last pass"
     )
     max_queue: int = Field(64, ge=1, description="queued requests beyond which the service answers 503")
+    target_utilisation: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="the busy share the decoder's published time per request aims at: each answer reports "
+        "(target x 1 s) / (requests offered per second) as budget_ms, which controllers fit",
+    )
     max_payload_bytes: int = Field(16 * 2**20, ge=1024, description="larger bodies get 413")
     request_timeout_s: float = Field(30.0, gt=0, description="a request waiting longer gets 504")
     warmup_reps: int = Field(3, ge=1, description="timed runs per budget when profiling at start-up")

@@ -8,7 +8,6 @@ with :class:`InferResponse`, so the schema is defined once.
 
 from __future__ import annotations
 
-import random
 import ssl
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from stae.control.profile import ServerLoad, ServerTimes
 from stae.errors import EdgeError, NotReadyError, RefusedError
+from stae.scheduling import WeightedRoundRobin
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -163,10 +163,10 @@ def _parse(model: type[M], resp: httpx.Response, what: str) -> M:
 class Decoders:
     """One or more decoder services serving the same model (replicas; or one address in front of several).
 
-    Each request goes to a decoder drawn at random, weighted by the time its published load leaves before the
-    request's deadline. A decoder that cannot be reached, or that refuses the payload, is left for the next one
-    while the request's deadline leaves time (a decoder going away mid-load loses no request that had time); one
-    that cannot be reached is skipped for ``down_s``."""
+    Each request goes to a decoder picked by a smooth weighted round robin, weighted by the time its published
+    load leaves before the request's deadline. A decoder that cannot be reached, or that refuses the payload, is
+    left for the next one while the request's deadline leaves time (a decoder going away mid-load loses no request
+    that had time); one that cannot be reached is skipped for ``down_s``."""
 
     def __init__(self, clients: list[EdgeClient], down_s: float = 2.0) -> None:
         if not clients:
@@ -174,24 +174,24 @@ class Decoders:
         self.clients = clients
         self.down_s = down_s
         self._down: dict[str, float] = {}
-        self._rng = random.Random()
+        self._spread = WeightedRoundRobin(len(clients))
 
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.clients]
 
     def _order(self, waits: dict[str, float], deadline_ms: float | None) -> list[EdgeClient]:
-        """The decoder to try first, drawn at random weighted by the time each leaves before the deadline (its
-        published wait; none published: all of it), then the others by wait, the ones marked down last. Always
-        the least loaded would herd every encoder onto one decoder between two load reports."""
+        """The decoder to try first, by a smooth weighted round robin over the time each leaves before the
+        deadline (its published wait; none published: all of it), then the others by wait, the ones marked down
+        last. Always the least loaded would herd every encoder onto one decoder between two load reports."""
         now = time.monotonic()
         span = deadline_ms if deadline_ms is not None else 1000.0
         up = [c for c in self.clients if self._down.get(c.name, 0.0) <= now]
         down = [c for c in self.clients if c not in up]
         if not up:
             return down
-        room = [max(1.0, span - waits.get(c.name, 0.0)) for c in up]
-        first = self._rng.choices(up, weights=room)[0]
+        room = [max(1.0, span - waits.get(c.name, 0.0)) if c in up else 0.0 for c in self.clients]
+        first = self.clients[self._spread.pick(room)]
         rest = sorted((c for c in up if c is not first), key=lambda c: waits.get(c.name, 0.0))
         return [first, *rest, *down]
 

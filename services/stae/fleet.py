@@ -14,7 +14,9 @@ Policies (what decides each clip's budget, and which server gets it):
 - ``oblivious``: today's controller: eq. 5 over the link alone, servers taken in turn (a Service in front of
   replicas);
 - ``load-aware``: eq. 5 with the least predicted wait any server published after its last finished batch (aged
-  by the time since); the server drawn at random, weighted by the time it leaves before the deadline;
+  by the time since), fitting the servers' published time per request (their offered rate against their target
+  utilisation: ``policy.ServerShare``); the server by a smooth weighted round robin, weighted by the time it leaves
+  before the deadline;
 - ``fixed``: one budget for every clip (every entry tried; the best one reported), servers in turn;
 - ``oracle``: an upper bound no policy can beat (:func:`fluid_bound`): every clip's option chosen offline to
   maximise the fleet's accuracy with the servers' time as the only limit (a fractional knapsack: queueing,
@@ -31,9 +33,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from stae.control.policy import Decision, choose, offload_options
+from stae.control.policy import Decision, ServerShare, choose, offload_options
 from stae.control.profile import Profile, ProfileEntry
-from stae.scheduling import Backlog, CostModel, refusal, take_batch, waits
+from stae.scheduling import Backlog, CostModel, OfferedRate, WeightedRoundRobin, refusal, take_batch, waits
 
 FLEET_POLICIES = ("oblivious", "load-aware", "fixed", "oracle")
 
@@ -52,6 +54,7 @@ class FleetConfig:
     overhead_ms: float = 3.0
     seed: int = 0
     server_ms: dict[int, float] | None = None  # forward pass of one request per α; None: the profile's FR + ViT
+    utilisation: float = 0.9  # the servers' target utilisation behind their published time per request
 
     def link_bps(self) -> float:
         return min(self.camera_bps, self.cell_bps / self.cameras) if self.cell_bps else self.camera_bps
@@ -76,6 +79,9 @@ class _Server:
     published: tuple[float, dict[int, float]] = (0.0, {})  # (when, wait per α in s) after its last batch
     alphas: tuple[int, ...] = ()
     backlog: Backlog = field(default_factory=Backlog)
+    offered: OfferedRate = field(default_factory=OfferedRate)
+    utilisation: float = 0.9
+    budget_ms: float | None = None  # the time per request, published with the waits
 
     def advance(self, t: float) -> None:
         """Run every batch that starts before ``t``."""
@@ -94,6 +100,7 @@ class _Server:
         self.free_at = start + took
         self.busy_s += took
         self.published = (self.free_at, self.waits(self.free_at))
+        self.budget_ms = self.offered.budget_ms(self.free_at, self.utilisation)
 
     def waits(self, now: float) -> dict[int, float]:
         """Per α, the wait (s) before a new request's batch would start (as ``Batcher.load``)."""
@@ -108,6 +115,7 @@ class _Server:
         """Admit ``job`` at its arrival (False: refused, as the decoder's 503)."""
         self.advance(job.arrive)
         self.backlog.add(job.arrive, self.cost.busy_share_s(job.alpha, self.max_batch))
+        self.offered.add(job.arrive)
         start = max(job.arrive, self.free_at)
         idle = not self.queue and self.free_at <= job.arrive
         if not idle and refusal(self.queue, job, start, self.cost, self.max_batch) is not None:
@@ -174,9 +182,15 @@ def run_fleet(
         single.setdefault(e.alpha, e.vit_ms + e.fr_ms)
     alphas = tuple(sorted(single))
     servers = [
-        _Server(CostModel(dict(single), share=cfg.batch_share, smoothing=0.0), cfg.max_batch, alphas=alphas)
+        _Server(
+            CostModel(dict(single), share=cfg.batch_share, smoothing=0.0),
+            cfg.max_batch,
+            alphas=alphas,
+            utilisation=cfg.utilisation,
+        )
         for _ in range(cfg.servers)
     ]
+    cost_ms = {a: servers[0].cost.busy_share_s(a, cfg.max_batch) * 1e3 for a in alphas}
     options = offload_options(list(profile.entries))
     bps, period, deadline = cfg.link_bps(), cfg.period_ms / 1e3, cfg.deadline_ms / 1e3
     # (release time, camera) of every clip, in time order
@@ -189,6 +203,7 @@ def run_fleet(
     link_free = [0.0] * cfg.cameras
     pending: list[tuple[float, int, _Job, int]] = []  # (arrival, seq, job, server) not yet offered
     seq, turn = 0, 0
+    spread = WeightedRoundRobin(cfg.servers)
     hits = refused = 0
     gained = 0.0
     jobs: list[_Job] = []
@@ -204,8 +219,17 @@ def run_fleet(
         def wait(alpha: int) -> float:  # ms, the least any server published
             return min(s.published_wait(alpha, now) for s in servers) * 1e3
 
+        budgets = [s.budget_ms for s in servers if s.budget_ms is not None]
+        share = None
+        if load_aware and budgets:  # the servers together: n / Σ(1 / budget) is the time per request they give
+            share = ServerShare(len(servers) / sum(1 / b for b in budgets), cost_ms, rng.random())
         return choose(
-            profile, bps, cfg.deadline_ms, overhead_ms=cfg.overhead_ms, server_wait=wait if load_aware else None
+            profile,
+            bps,
+            cfg.deadline_ms,
+            overhead_ms=cfg.overhead_ms,
+            server_wait=wait if load_aware else None,
+            server_share=share,
         )
 
     by_key = {(d.alpha, d.beta, d.entropy, d.max_bytes, d.scale, d.encoding, d.level): e for d, e in options}
@@ -232,8 +256,7 @@ def run_fleet(
             e = entry(d)
             # Weighted by the time each server leaves before the deadline: all cameras sending to the least
             # loaded one between two reports would herd onto it (a run did: 73% utilisation of two servers).
-            room = [max(1e-3, deadline - s.published_wait(d.alpha, t)) for s in servers]
-            target = rng.choices(range(len(servers)), weights=room)[0]
+            target = spread.pick([max(1e-3, deadline - s.published_wait(d.alpha, t)) for s in servers])
         else:
             raise ValueError("the oracle is computed, not simulated: fluid_bound()")
         sent = max(t + _camera_ms(e, d) / 1e3, link_free[cam])

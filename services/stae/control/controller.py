@@ -6,15 +6,16 @@ runs.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from stae.control.policy import Decision, LocalOption, choose
+from stae.control.policy import Decision, LocalOption, ServerShare, choose
 from stae.control.profile import Profile, ServerLoad
-from stae.control.store import ControllerStore
+from stae.control.store import ControllerStore, PublishedLoad
 from stae.errors import NotReadyError
 
 
@@ -51,6 +52,7 @@ class Controller:
         self.overhead_ms = overhead_ms
         self.local = local
         self._backlog: dict[str, int] = {}  # payload bytes per camera on their way to the decoder right now
+        self._rng = random.Random()  # which side of a mix of budgets a request takes (policy.within_share)
 
     async def decide(
         self,
@@ -77,6 +79,7 @@ class Controller:
 
         bps = measured if measured is not None else self.prior_bps
         profile, over = self.profile, self.overhead_ms + latency_ms
+        share = self._share(fresh) if fixed is None else None
         decision = choose(
             profile,
             bps,
@@ -86,6 +89,7 @@ class Controller:
             fixed=fixed,
             backlog_bytes=backlog_bytes,
             server_wait=wait if fresh else None,
+            server_share=share,
         )
         if decision.mode == "local":
             streak = self._local_streak.get(camera, 0) + 1
@@ -99,6 +103,7 @@ class Controller:
                     fixed=fixed,
                     backlog_bytes=backlog_bytes,
                     server_wait=wait if fresh else None,
+                    server_share=share,
                 )
                 decision = replace(probe, reason=f"probing the uplink after {self.probe_every} local decisions")
             self._local_streak[camera] = streak
@@ -107,6 +112,17 @@ class Controller:
         source: Literal["measured", "prior"] = "measured" if measured is not None else "prior"
         waits = {d: p.wait_ms(decision.alpha, now) for d, p in fresh.items()}
         return Choice(decision, bps, source, latency_ms, min(waits.values(), default=0.0), waits)
+
+    def _share(self, loads: dict[str, PublishedLoad]) -> ServerShare | None:
+        """The decoders' time per request together (``n / Σ 1/budget``: each serves its share of the offered
+        requests) and their cost per α (the mean), from the loads that publish one."""
+        with_budget = [p.load for p in loads.values() if p.load.budget_ms and p.load.cost_ms]
+        if not with_budget:
+            return None
+        budget = len(with_budget) / sum(1.0 / (load.budget_ms or 1.0) for load in with_budget)
+        alphas = set.intersection(*(set(load.cost_ms) for load in with_budget))
+        cost = {a: sum(load.cost_ms[a] for load in with_budget) / len(with_budget) for a in alphas}
+        return ServerShare(budget, cost, self._rng.random())
 
     @asynccontextmanager
     async def sending(self, camera: str, payload_bytes: int) -> AsyncIterator[None]:

@@ -2,18 +2,22 @@
 
 Predicted completion (eq. 4) = compute (eq. 3, from the profile) + transfer (eq. 2: bytes / bandwidth, counting the
 camera's earlier payloads still in flight ahead of this one) + a fixed per-request overhead (HTTP, serialisation) +
-the server's predicted wait before the request's batch starts (its published load: when the server, not the link,
-is the bottleneck, the budgets that fit are the cheaper ones to compute). Each budget is considered with and
-without brotli, so entropy coding is used only where its time pays for itself (as in the paper's Fig. 5). When
-nothing meets the deadline: local computing if a local model is configured and fits the deadline, else the fastest
-offload option (the most compressed payload), reported as a predicted miss. Local computing that would miss the
-deadline too is never chosen: it also blocks the camera, and the link estimate behind the comparison is
+the server's predicted wait before the request's batch starts (its published load: when the server, not the link, is
+the bottleneck, the budgets that fit are the cheaper ones to compute). When the servers publish their time per
+request (:class:`ServerShare`: what each request may cost them for the offered load to fit), a budget dearer than
+that share is mixed with a cheaper one, request by request, so that the fleet's mean cost fits the servers (the
+upper hull of accuracy over server cost: what the fleet's offline optimum does, see ``stae.fleet``). Each budget is
+considered with and without brotli, so entropy coding is used only where its time pays for itself (as in the paper's
+Fig. 5). When nothing meets the deadline: local computing if a local model is configured and fits the deadline, else
+the fastest offload option (the most compressed payload), reported as a predicted miss. Local computing that would
+miss the deadline too is never chosen: it also blocks the camera, and the link estimate behind the comparison is
 deliberately pessimistic on volatile links (trace simulation: it lost more deadlines than it saved).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -53,6 +57,63 @@ class Decision:
     def sent_as(self) -> str:
         """What leaves the camera: the payload encoding, or "local" when nothing is sent."""
         return self.encoding if self.mode == "offload" else "local"
+
+
+@dataclass(frozen=True)
+class ServerShare:
+    """The servers' time per request (``ServerLoad.budget_ms``, combined over the decoders) and what one request
+    of α costs them (``cost_ms``); ``draw`` (uniform in [0, 1)) decides which side of a mix this request takes."""
+
+    budget_ms: float
+    cost_ms: Mapping[int, float]
+    draw: float
+
+    def cost(self, alpha: int) -> float:
+        if alpha in self.cost_ms:
+            return self.cost_ms[alpha]
+        above = [a for a in self.cost_ms if a >= alpha]
+        return self.cost_ms[min(above)] if above else max(self.cost_ms.values(), default=0.0)
+
+
+_Option = tuple[ProfileEntry, wire.EntropyCoder, float]  # entry, coder, predicted ms
+
+
+def _best(options: list[_Option]) -> _Option:
+    return max(options, key=lambda o: (o[0].accuracy, -o[2]))
+
+
+def within_share(feasible: list[_Option], share: ServerShare) -> tuple[_Option, str | None]:
+    """Eq. 5's choice when it fits the servers' share, else a mix of the two options around the share on the
+    upper hull of (server cost, accuracy): the dearer one with the probability that makes the mean cost the
+    share (the cheapest when even it costs more); the second item says why, when the share decided."""
+    best = _best(feasible)
+    if share.cost(best[0].alpha) <= share.budget_ms:
+        return best, None
+    by_cost: dict[float, list[_Option]] = {}
+    for o in feasible:
+        by_cost.setdefault(share.cost(o[0].alpha), []).append(o)
+    hull: list[tuple[float, _Option]] = []  # upper concave hull, cost ascending, accuracy rising
+    for c, group in sorted(by_cost.items()):
+        o = _best(group)
+        if hull and o[0].accuracy <= hull[-1][1][0].accuracy:
+            continue
+        while len(hull) >= 2:
+            (c1, o1), (c2, o2) = hull[-2], hull[-1]
+            # drop the middle point when it lies on or below the chord from hull[-2] to o
+            if (o2[0].accuracy - o1[0].accuracy) * (c - c1) <= (o[0].accuracy - o1[0].accuracy) * (c2 - c1):
+                hull.pop()
+            else:
+                break
+        hull.append((c, o))
+    why = f"server share {share.budget_ms:.1f} ms per request"
+    if share.budget_ms < hull[0][0]:
+        return hull[0][1], f"{why}: the cheapest budget ({hull[0][0]:.1f} ms)"
+    for (c1, o1), (c2, o2) in itertools.pairwise(hull):
+        if c1 <= share.budget_ms < c2:
+            w = (share.budget_ms - c1) / (c2 - c1)
+            pick, c = (o2, c2) if share.draw < w else (o1, c1)
+            return pick, f"{why}: {w:.0%} of requests at {c2:.1f} ms, the rest at {c1:.1f} ms; this one {c:.1f} ms"
+    return hull[-1][1], None
 
 
 def predict_ms(
@@ -131,11 +192,13 @@ def choose(
     fixed: tuple[int, float] | None = None,
     backlog_bytes: float = 0.0,
     server_wait: Callable[[int], float] | None = None,
+    server_share: ServerShare | None = None,
 ) -> Decision:
     """Solve eq. 5 over the profile, lossless and coded entries alike. ``fixed`` = (α, β) restricts the choice to
     that lossless budget (entropy still free);
     ``backlog_bytes`` are this camera's earlier payloads still on their way (they delay this one);
-    ``server_wait(α)``: the server's predicted wait (ms) before a request of α would start (its load)."""
+    ``server_wait(α)``: the server's predicted wait (ms) before a request of α would start (its load);
+    ``server_share``: the servers' time per request, which the choice fits on average (:func:`within_share`)."""
     if bandwidth_bps <= 0:
         raise ValueError(f"bandwidth must be positive, got {bandwidth_bps}")
     entries = list(profile.entries)
@@ -154,8 +217,9 @@ def choose(
     bw = f"{bandwidth_bps / 1e6:.2f} Mbit/s"
     feasible = [o for o in options if o[2] <= deadline_ms]
     if feasible:
-        e, coder, t = max(feasible, key=lambda o: (o[0].accuracy, -o[2]))
+        (e, coder, t), shared = within_share(feasible, server_share) if server_share else (_best(feasible), None)
         why = "fixed by the request" if fixed else "most accurate budget that meets the deadline (eq. 5)"
+        why = f"{why}; {shared}" if shared else why
         return _offload(e, coder, t, True, f"{why}: {t:.1f} ms predicted at {bw}, deadline {deadline_ms:.0f} ms")
     e, coder, t = min(options, key=lambda o: o[2])
     fastest = _offload(e, coder, t)

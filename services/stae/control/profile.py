@@ -121,6 +121,11 @@ class ServerLoad(_Model):
     queue_depth: int  # requests waiting for a batch
     wait_ms: dict[int, float]  # per α: how long a new request would wait before its batch starts
     busy: bool  # a batch is running
+    # The server's time per request: what each may cost it for the requests offered (admitted or refused) to
+    # keep it at its target utilisation (None: nothing offered yet), and what one of α costs it when busy (its
+    # share of a full batch). Controllers mix budgets to fit (policy.ServerShare).
+    budget_ms: float | None = None
+    cost_ms: dict[int, float] = {}
 
 
 def paper_server_times(brotli_decode_ms_per_mb: float) -> ServerTimes:

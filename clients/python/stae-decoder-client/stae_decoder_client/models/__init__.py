@@ -9,6 +9,7 @@ from .model_metadata import ModelMetadata
 from .model_metadata_parameters import ModelMetadataParameters
 from .ready_response_ready import ReadyResponseReady
 from .server_load import ServerLoad
+from .server_load_cost_ms import ServerLoadCostMs
 from .server_load_wait_ms import ServerLoadWaitMs
 from .server_metadata import ServerMetadata
 from .server_times import ServerTimes
@@ -29,6 +30,7 @@ __all__ = (
     "ModelMetadataParameters",
     "ReadyResponseReady",
     "ServerLoad",
+    "ServerLoadCostMs",
     "ServerLoadWaitMs",
     "ServerMetadata",
     "ServerTimes",

@@ -8,9 +8,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..types import UNSET, Unset
 from typing import cast
 
 if TYPE_CHECKING:
+  from ..models.server_load_cost_ms import ServerLoadCostMs
   from ..models.server_load_wait_ms import ServerLoadWaitMs
 
 
@@ -29,23 +31,38 @@ class ServerLoad:
             busy (bool):
             queue_depth (int):
             wait_ms (ServerLoadWaitMs):
+            budget_ms (float | None | Unset):
+            cost_ms (ServerLoadCostMs | Unset):
      """
 
     busy: bool
     queue_depth: int
     wait_ms: ServerLoadWaitMs
+    budget_ms: float | None | Unset = UNSET
+    cost_ms: ServerLoadCostMs | Unset = UNSET
 
 
 
 
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.server_load_cost_ms import ServerLoadCostMs # noqa: PLC0415
         from ..models.server_load_wait_ms import ServerLoadWaitMs # noqa: PLC0415
         busy = self.busy
 
         queue_depth = self.queue_depth
 
         wait_ms = self.wait_ms.to_dict()
+
+        budget_ms: float | None | Unset
+        if isinstance(self.budget_ms, Unset):
+            budget_ms = UNSET
+        else:
+            budget_ms = self.budget_ms
+
+        cost_ms: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.cost_ms, Unset):
+            cost_ms = self.cost_ms.to_dict()
 
 
         field_dict: dict[str, Any] = {}
@@ -55,6 +72,10 @@ class ServerLoad:
             "queue_depth": queue_depth,
             "wait_ms": wait_ms,
         })
+        if budget_ms is not UNSET:
+            field_dict["budget_ms"] = budget_ms
+        if cost_ms is not UNSET:
+            field_dict["cost_ms"] = cost_ms
 
         return field_dict
 
@@ -62,6 +83,7 @@ class ServerLoad:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.server_load_cost_ms import ServerLoadCostMs # noqa: PLC0415
         from ..models.server_load_wait_ms import ServerLoadWaitMs # noqa: PLC0415
         d = dict(src_dict)
         busy = d.pop("busy")
@@ -73,10 +95,32 @@ class ServerLoad:
 
 
 
+        def _parse_budget_ms(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        budget_ms = _parse_budget_ms(d.pop("budget_ms", UNSET))
+
+
+        _cost_ms = d.pop("cost_ms", UNSET)
+        cost_ms: ServerLoadCostMs | Unset
+        if isinstance(_cost_ms,  Unset):
+            cost_ms = UNSET
+        else:
+            cost_ms = ServerLoadCostMs.from_dict(_cost_ms)
+
+
+
+
         server_load = cls(
             busy=busy,
             queue_depth=queue_depth,
             wait_ms=wait_ms,
+            budget_ms=budget_ms,
+            cost_ms=cost_ms,
         )
 
         return server_load
