@@ -159,6 +159,10 @@ def test_a_tighter_share_mixes_the_budgets_around_it_to_fit_on_average() -> None
     assert sum(COST_MS[d.alpha] for d in picks) / len(picks) == pytest.approx(20.0, abs=0.1)
     # below the cheapest budget's cost every request takes the cheapest (the server refuses what it cannot fit)
     assert choose(PROFILE, 1e9, 200, server_share=ServerShare(2.0, COST_MS, 0.5)).alpha == 1
+    # a decoder whose decoding shares its cores publishes that cost too: α = 16 now costs 37 ms, over a 30-ms share
+    assert choose(PROFILE, 1e9, 200, server_share=ServerShare(30.0, COST_MS, 0.99)).alpha == 16
+    decoding = ServerShare(30.0, COST_MS, 0.99, {"lossless:16": 10.0})
+    assert choose(PROFILE, 1e9, 200, server_share=decoding).alpha == 4
     # the deadline still decides first: on a slow link only α = 1 fits, whatever the share
     assert choose(PROFILE, 10e6, 200, server_share=ServerShare(100.0, COST_MS, 0.0)).alpha == 1
 

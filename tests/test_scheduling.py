@@ -244,7 +244,8 @@ def test_load_publishes_the_time_per_request_the_offered_rate_leaves() -> None:
         b.start()
         try:
             before = b.load([16, 4]).budget_ms
-            for i in range(40):  # 40 requests over ~1 s: ~40 per second offered
+            for i in range(40):  # 40 requests over ~1 s: ~40 per second offered (the service calls offer())
+                b.offer()
                 await b.submit(Clip(16 if i % 2 else 4, f"r{i}"), 1, 10_000)
                 await asyncio.sleep(0.02)
             load = b.load([16, 4])

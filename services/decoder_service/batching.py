@@ -1,24 +1,24 @@
-"""Dynamic batching, earliest deadline first: concurrent requests share one forward pass, and the decoder
-refuses at once what it cannot finish in time.
+"""Dynamic batching, earliest deadline first: concurrent requests share one forward pass, and the decoder refuses at
+once what it cannot finish in time.
 
 Each request carries the time by which its answer is due (the encoder's ``X-Deadline-Ms``; without one, the
-service's request timeout). The worker takes the queued request due first and the others of the same number of
-kept frames α behind it, in deadline order, up to ``max_batch`` (the ViT's token count depends on α, so
-requests of different α are grouped, not padded), and runs them in one forward pass on a single worker thread
-(one model, one device, no contention). With ``max_delay = 0`` (the default) nothing waits for more: batches
-form from the requests that arrived while the previous pass ran, so a lone request pays no batching delay and
-a loaded server runs full batches. A request whose deadline has passed before its batch starts is refused
-(:class:`DeadlineMissed`), not computed, while requests that can still be on time wait; an idle server (nothing
-else queued or running) serves any request, late or not: computing it delays no one, and its camera gets an
-answer (marked late by the encoder).
+service's request timeout). The worker takes the queued request due first and the others of the same number of kept
+frames α behind it, in deadline order, up to ``max_batch`` (the ViT's token count depends on α, so requests of
+different α are grouped, not padded), and runs them in one forward pass on a single worker thread (one model, one
+device, no contention). With ``max_delay = 0`` (the default) nothing waits for more: batches form from the requests
+that arrived while the previous pass ran, so a lone request pays no batching delay and a loaded server runs full
+batches. A request whose deadline has passed before its batch starts is refused (:class:`DeadlineMissed`), not
+computed, while requests that can still be on time wait; an idle server (nothing else queued or running) serves any
+request, late or not: computing it delays no one, and its camera gets an answer (marked late by the encoder).
 
 Admission: a :class:`~stae.scheduling.CostModel` predicts each batch's time from the start-up profile and every
 batch since; ``submit`` replays the worker's schedule over the queue with the new request in it, and (unless idle)
-refuses it (:class:`CannotMeetDeadline`, 503 with Retry-After) when it would finish after its deadline or would
-push an already accepted request past its own. :meth:`Batcher.load` is that same schedule summarised: the queue
-depth and, per α, how long a new request would wait before its batch starts; with the rate of requests offered
-(admitted or refused) and the cost model, the time each request may cost the server for that rate to keep it
-at its target utilisation, and what one of each α costs it when busy.
+refuses it (:class:`CannotMeetDeadline`, 503 with Retry-After) when it would finish after its deadline or would push
+an already accepted request past its own. :meth:`Batcher.load` is that same schedule summarised: the queue depth
+and, per α, how long a new request would wait before its batch starts; with the rate of requests offered
+(:meth:`Batcher.offer`, by the service for every payload it parsed, admitted or refused) and the cost model, the
+time each request may cost the server for that rate to keep it at its target utilisation, and what one of each α
+costs it when busy.
 """
 
 from __future__ import annotations
@@ -145,7 +145,11 @@ class Batcher:
     def _free_at(self, now: float) -> float:
         return max(now, self._busy_until)
 
-    def load(self, alphas: Iterable[int]) -> ServerLoad:
+    def offer(self) -> None:
+        """Count one request offered to the server (admitted or not): the rate behind its time per request."""
+        self.offered.add(time.perf_counter())
+
+    def load(self, alphas: Iterable[int], decode_ms: dict[str, float] | None = None) -> ServerLoad:
         """Queue depth, and per α the predicted wait (ms) before a new request's batch would start, were it due
         after everything queued (a camera planning its next request: the same deadline length as the rest), or
         the offered backlog's wait when longer (:class:`~stae.scheduling.Backlog`: under overload)."""
@@ -155,7 +159,14 @@ class Batcher:
         wait = {a: round(w * 1e3, 3) for a, w in found.items()}
         cost = {a: round(self.cost.busy_share_s(a, self.max_batch) * 1e3, 3) for a in found}
         budget = self.offered.budget_ms(now, self.target_utilisation)
-        return ServerLoad(queue_depth=len(live), wait_ms=wait, busy=self._running, budget_ms=budget, cost_ms=cost)
+        return ServerLoad(
+            queue_depth=len(live),
+            wait_ms=wait,
+            busy=self._running,
+            budget_ms=budget,
+            cost_ms=cost,
+            decode_ms=decode_ms or {},
+        )
 
     def precheck(self, alpha: int, deadline_ms: float) -> None:
         """Refuse at once (CannotMeetDeadline) a request of α that would be late were it queued ``deadline_ms``
@@ -167,13 +178,11 @@ class Batcher:
             self._admit(_Probe(now + deadline_ms / 1e3, alpha), now)
         except CannotMeetDeadline:
             self.backlog.add(now, self.cost.busy_share_s(alpha, self.max_batch))  # offered, though never queued
-            self.offered.add(now)
             raise
 
     async def submit(self, tensor: Received, top_k: int, deadline_ms: float | None = None) -> BatchResult:
         """Queue one request due ``deadline_ms`` from now (None: the service's request timeout) and wait for
         its answer; QueueFull or CannotMeetDeadline at once when it cannot be served in time."""
-        self.offered.add(time.perf_counter())
         if len(self._queue) >= self.max_queue:
             raise QueueFull(f"{len(self._queue)} requests are queued (limit {self.max_queue})", self._retry_s())
         now = time.perf_counter()

@@ -60,6 +60,9 @@ class Metrics:
         )
 
 
+_ENCODING = {"SemanticTensor": "lossless", "CodedClip": "h264", "LatentClip": "latent"}  # the profile's names
+
+
 class Serving:
     """What a route calls once it has the payload's bytes."""
 
@@ -71,6 +74,10 @@ class Serving:
         self._decode_slots = asyncio.Semaphore(self._slots)
         self._decoding = 0  # requests waiting for or in the decoding stage
         self._decode_ms: dict[str, float] = {}  # running mean of a message kind's decoding time
+        # Published with the load where decoding competes with the model for the cores (a CPU decoder): per
+        # "encoding:α", the running mean of one payload's decoding time, per core.
+        self._shared_cores = decoder.device.type == "cpu"
+        self._decode_cost: dict[str, float] = {}
 
     async def infer(
         self,
@@ -93,6 +100,7 @@ class Serving:
             t0 = started
             msg = await asyncio.to_thread(decoder.parse, body)  # PayloadError: 400 (service_common.errors)
             kind = type(msg).__name__
+            batcher.offer()
             if x_deadline_ms is not None:  # refuse before decoding what the schedule cannot fit
                 early_ms = x_deadline_ms - (time.perf_counter() - arrived) * 1e3
                 # Decoding waits its turn too: the requests ahead of it in that stage, a slot per core.
@@ -105,6 +113,9 @@ class Serving:
                     tensor = await asyncio.to_thread(decoder.restore, msg)
                     took = (time.perf_counter() - t1) * 1e3
                     self._decode_ms[kind] = self._decode_ms.get(kind, 0.0) * 0.8 + 0.2 * took
+                    if self._shared_cores:
+                        key, per_core = f"{_ENCODING[kind]}:{msg.alpha}", took / self._slots
+                        self._decode_cost[key] = round(0.8 * self._decode_cost.get(key, per_core) + 0.2 * per_core, 3)
             finally:
                 self._decoding -= 1
             unpack_ms = (time.perf_counter() - t0) * 1e3
@@ -122,7 +133,7 @@ class Serving:
                 raise HTTPException(504, f"inference did not finish within {cfg.request_timeout_s} s") from None
             finally:
                 metrics.queue_depth.set(batcher.depth)
-            load = batcher.load(decoder.config.alphas)
+            load = batcher.load(decoder.config.alphas, self._decode_cost)
             for a, ms in load.wait_ms.items():
                 metrics.predicted_wait.labels(str(a)).set(ms / 1e3)
             if delivery_bps is not None:

@@ -159,7 +159,7 @@ class FleetResult:
         }
 
 
-def _camera_ms(e: ProfileEntry, d: Decision) -> float:
+def camera_ms(e: ProfileEntry, d: Decision) -> float:
     """Camera-side time of an option: FA, SA, packing and (brotli, H.264, latent) coding."""
     coding = e.ee_ms if d.entropy == "brotli" or e.encoding != "lossless" else 0.0
     return e.fa_ms + e.sa_ms + e.pack_ms + coding
@@ -259,7 +259,7 @@ def run_fleet(
             target = spread.pick([max(1e-3, deadline - s.published_wait(d.alpha, t)) for s in servers])
         else:
             raise ValueError("the oracle is computed, not simulated: fluid_bound()")
-        sent = max(t + _camera_ms(e, d) / 1e3, link_free[cam])
+        sent = max(t + camera_ms(e, d) / 1e3, link_free[cam])
         link_free[cam] = sent + e.payload_bytes(d.entropy) * 8 / bps
         arrive = link_free[cam] + (_server_ms(e, d) + cfg.overhead_ms) / 1e3
         job = _Job(t + deadline, d.alpha, d.accuracy, arrive)
@@ -306,7 +306,7 @@ def fluid_bound(profile: Profile, cfg: FleetConfig) -> FleetResult:
     bps = cfg.link_bps()
     points = [(0.0, 0.0)]  # (server seconds per request, accuracy): sending nothing costs nothing
     for d, e in offload_options(list(profile.entries)):
-        own_ms = _camera_ms(e, d) + e.payload_bytes(d.entropy) * 8e3 / bps + _server_ms(e, d) + cfg.overhead_ms
+        own_ms = camera_ms(e, d) + e.payload_bytes(d.entropy) * 8e3 / bps + _server_ms(e, d) + cfg.overhead_ms
         serve_s = cost.batch_ms(d.alpha, 1) / 1e3
         if own_ms / 1e3 + serve_s <= cfg.deadline_ms / 1e3:
             points.append((cost.busy_share_s(d.alpha, cfg.max_batch), d.accuracy))

@@ -82,7 +82,13 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     meta = dict(info.metadata)
-    if args.vit_lr > 0:  # a fine-tuned ViT: the stored accuracies of wire v1 and v2 no longer hold
+    if args.vit_from:  # the codec trained against another checkpoint's classifier (e.g. the strong baseline's)
+        donor, _ = load_model(args.vit_from)
+        if donor.cfg.vit != model.cfg.vit:
+            raise CLIError(f"--vit-from {args.vit_from}: its ViT is not the same architecture as the checkpoint's")
+        model.vit.load_state_dict(donor.vit.state_dict())
+        meta["vit_from"] = str(args.vit_from)
+    if args.vit_lr > 0 or args.vit_from:  # another ViT: the stored accuracies of wire v1 and v2 no longer hold
         meta.pop("eval", None)
     out, history = finetune_latent(
         model, _videos(args.data, args.split), Path(args.out), tc, latent, cache=args.cache, metadata=meta
@@ -192,6 +198,9 @@ def add(sub: Any) -> None:
     lt.add_argument("--epochs", type=int, default=6)
     lt.add_argument("--lr", type=float, default=2e-3, help="learning rate of the codec")
     lt.add_argument("--vit-lr", type=float, default=0.0, help="fine-tune the ViT too (0: frozen, serves v1/v2)")
+    lt.add_argument(
+        "--vit-from", help="start from this checkpoint's ViT (same architecture), e.g. the H.264-fine-tuned baseline's"
+    )
     lt.add_argument("--recon", type=float, default=1.0, help="weight of the frames' mean squared error")
     lt.add_argument("--rate-warmup", type=float, default=1.0, help="epochs over which the rate weight ramps up")
     lt.add_argument(

@@ -122,7 +122,9 @@ class Controller:
         budget = len(with_budget) / sum(1.0 / (load.budget_ms or 1.0) for load in with_budget)
         alphas = set.intersection(*(set(load.cost_ms) for load in with_budget))
         cost = {a: sum(load.cost_ms[a] for load in with_budget) / len(with_budget) for a in alphas}
-        return ServerShare(budget, cost, self._rng.random())
+        kinds = set.intersection(*(set(load.decode_ms) for load in with_budget))
+        decode = {k: sum(load.decode_ms[k] for load in with_budget) / len(with_budget) for k in kinds}
+        return ServerShare(budget, cost, self._rng.random(), decode)
 
     @asynccontextmanager
     async def sending(self, camera: str, payload_bytes: int) -> AsyncIterator[None]:

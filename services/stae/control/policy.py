@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from stae import wire
@@ -67,12 +67,15 @@ class ServerShare:
     budget_ms: float
     cost_ms: Mapping[int, float]
     draw: float
+    decode_ms: Mapping[str, float] = field(default_factory=dict)  # per "encoding:α" (ServerLoad.decode_ms)
 
-    def cost(self, alpha: int) -> float:
-        if alpha in self.cost_ms:
-            return self.cost_ms[alpha]
-        above = [a for a in self.cost_ms if a >= alpha]
-        return self.cost_ms[min(above)] if above else max(self.cost_ms.values(), default=0.0)
+    def cost(self, e: ProfileEntry) -> float:
+        """Server ms of one request of ``e``: the model's share of a full batch and, where published, decoding."""
+        decode = self.decode_ms.get(f"{e.encoding}:{e.alpha}", 0.0)
+        if e.alpha in self.cost_ms:
+            return self.cost_ms[e.alpha] + decode
+        above = [a for a in self.cost_ms if a >= e.alpha]
+        return (self.cost_ms[min(above)] if above else max(self.cost_ms.values(), default=0.0)) + decode
 
 
 _Option = tuple[ProfileEntry, wire.EntropyCoder, float]  # entry, coder, predicted ms
@@ -87,11 +90,11 @@ def within_share(feasible: list[_Option], share: ServerShare) -> tuple[_Option, 
     upper hull of (server cost, accuracy): the dearer one with the probability that makes the mean cost the
     share (the cheapest when even it costs more); the second item says why, when the share decided."""
     best = _best(feasible)
-    if share.cost(best[0].alpha) <= share.budget_ms:
+    if share.cost(best[0]) <= share.budget_ms:
         return best, None
     by_cost: dict[float, list[_Option]] = {}
     for o in feasible:
-        by_cost.setdefault(share.cost(o[0].alpha), []).append(o)
+        by_cost.setdefault(share.cost(o[0]), []).append(o)
     hull: list[tuple[float, _Option]] = []  # upper concave hull, cost ascending, accuracy rising
     for c, group in sorted(by_cost.items()):
         o = _best(group)

@@ -126,6 +126,9 @@ class ServerLoad(_Model):
     # share of a full batch). Controllers mix budgets to fit (policy.ServerShare).
     budget_ms: float | None = None
     cost_ms: dict[int, float] = {}
+    # Per encoding and α ("h264:16"): the recent decoding time of one such payload, part of a request's cost where
+    # decoding shares the server's cores with the model (a CPU decoder: per core; empty where a GPU runs the model).
+    decode_ms: dict[str, float] = {}
 
 
 def paper_server_times(brotli_decode_ms_per_mb: float) -> ServerTimes:
