@@ -10,6 +10,7 @@ from .model_metadata_parameters import ModelMetadataParameters
 from .ready_response_ready import ReadyResponseReady
 from .server_load import ServerLoad
 from .server_load_cost_ms import ServerLoadCostMs
+from .server_load_decode_ms import ServerLoadDecodeMs
 from .server_load_wait_ms import ServerLoadWaitMs
 from .server_metadata import ServerMetadata
 from .server_times import ServerTimes
@@ -31,6 +32,7 @@ __all__ = (
     "ReadyResponseReady",
     "ServerLoad",
     "ServerLoadCostMs",
+    "ServerLoadDecodeMs",
     "ServerLoadWaitMs",
     "ServerMetadata",
     "ServerTimes",

@@ -13,6 +13,7 @@ from typing import cast
 
 if TYPE_CHECKING:
   from ..models.server_load_cost_ms import ServerLoadCostMs
+  from ..models.server_load_decode_ms import ServerLoadDecodeMs
   from ..models.server_load_wait_ms import ServerLoadWaitMs
 
 
@@ -33,6 +34,7 @@ class ServerLoad:
             wait_ms (ServerLoadWaitMs):
             budget_ms (float | None | Unset):
             cost_ms (ServerLoadCostMs | Unset):
+            decode_ms (ServerLoadDecodeMs | Unset):
      """
 
     busy: bool
@@ -40,6 +42,7 @@ class ServerLoad:
     wait_ms: ServerLoadWaitMs
     budget_ms: float | None | Unset = UNSET
     cost_ms: ServerLoadCostMs | Unset = UNSET
+    decode_ms: ServerLoadDecodeMs | Unset = UNSET
 
 
 
@@ -47,6 +50,7 @@ class ServerLoad:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.server_load_cost_ms import ServerLoadCostMs # noqa: PLC0415
+        from ..models.server_load_decode_ms import ServerLoadDecodeMs # noqa: PLC0415
         from ..models.server_load_wait_ms import ServerLoadWaitMs # noqa: PLC0415
         busy = self.busy
 
@@ -64,6 +68,10 @@ class ServerLoad:
         if not isinstance(self.cost_ms, Unset):
             cost_ms = self.cost_ms.to_dict()
 
+        decode_ms: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.decode_ms, Unset):
+            decode_ms = self.decode_ms.to_dict()
+
 
         field_dict: dict[str, Any] = {}
 
@@ -76,6 +84,8 @@ class ServerLoad:
             field_dict["budget_ms"] = budget_ms
         if cost_ms is not UNSET:
             field_dict["cost_ms"] = cost_ms
+        if decode_ms is not UNSET:
+            field_dict["decode_ms"] = decode_ms
 
         return field_dict
 
@@ -84,6 +94,7 @@ class ServerLoad:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.server_load_cost_ms import ServerLoadCostMs # noqa: PLC0415
+        from ..models.server_load_decode_ms import ServerLoadDecodeMs # noqa: PLC0415
         from ..models.server_load_wait_ms import ServerLoadWaitMs # noqa: PLC0415
         d = dict(src_dict)
         busy = d.pop("busy")
@@ -115,12 +126,23 @@ class ServerLoad:
 
 
 
+        _decode_ms = d.pop("decode_ms", UNSET)
+        decode_ms: ServerLoadDecodeMs | Unset
+        if isinstance(_decode_ms,  Unset):
+            decode_ms = UNSET
+        else:
+            decode_ms = ServerLoadDecodeMs.from_dict(_decode_ms)
+
+
+
+
         server_load = cls(
             busy=busy,
             queue_depth=queue_depth,
             wait_ms=wait_ms,
             budget_ms=budget_ms,
             cost_ms=cost_ms,
+            decode_ms=decode_ms,
         )
 
         return server_load
