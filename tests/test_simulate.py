@@ -131,7 +131,7 @@ def test_fleet_load_aware_beats_oblivious_and_fixed_when_the_server_is_the_bottl
 
     profile = Profile.model_validate_json((ROOT / "models" / "tiny-synth" / "profile.json").read_text())
     server_ms = {a: PAPER_VIT_MS[a] + PAPER_FR_MS[a] for a in PAPER_VIT_MS}
-    cfg = FleetConfig(cameras=100, duration_s=10, server_ms=server_ms)
+    cfg = FleetConfig(cameras=100, duration_s=30, server_ms=server_ms)
     oblivious = run_fleet(profile, cfg, "oblivious")
     aware = run_fleet(profile, cfg, "load-aware")
     fixed = best_fixed(profile, cfg)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from stae.control.profile import ServerLoad
 from stae.errors import NotReadyError
 from stae.pipeline import Prediction, Received
-from stae.scheduling import Backlog, CostModel, Job, OfferedRate, refusal, schedule, take_batch, waits
+from stae.scheduling import CostModel, Job, OfferedRate, refusal, schedule, take_batch, waits
 
 RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction]]
 
@@ -112,7 +112,6 @@ class Batcher:
         self._arrived = asyncio.Event()
         self._busy_until = 0.0  # predicted end of the running batch (perf_counter time); 0 when idle
         self._running = False
-        self.backlog = Backlog(default_deadline_s)
         self.offered = OfferedRate()
         self.target_utilisation = target_utilisation
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infer")
@@ -150,12 +149,13 @@ class Batcher:
         self.offered.add(time.perf_counter())
 
     def load(self, alphas: Iterable[int], decode_ms: dict[str, float] | None = None) -> ServerLoad:
-        """Queue depth, and per α the predicted wait (ms) before a new request's batch would start, were it due
-        after everything queued (a camera planning its next request: the same deadline length as the rest), or
-        the offered backlog's wait when longer (:class:`~stae.scheduling.Backlog`: under overload)."""
+        """Queue depth; per α the predicted wait (ms) before a new request's batch would start, were it due after
+        everything queued (a camera planning its next request: the same deadline length as the rest), and what
+        one costs at a full batch; the time per request the offered rate leaves (overload shows there: admission
+        keeps the queue short); ``decode_ms``: the service's decoding costs (``ServerLoad.decode_ms``)."""
         now = time.perf_counter()
         live = [i for i in self._queue if not i.future.done()]
-        found = waits(live, self._free_at(now), now, self.cost, self.max_batch, alphas, self.backlog.wait_s(now))
+        found = waits(live, self._free_at(now), now, self.cost, self.max_batch, alphas)
         wait = {a: round(w * 1e3, 3) for a, w in found.items()}
         cost = {a: round(self.cost.busy_share_s(a, self.max_batch) * 1e3, 3) for a in found}
         budget = self.offered.budget_ms(now, self.target_utilisation)
@@ -174,11 +174,7 @@ class Batcher:
         if self.idle:
             return
         now = time.perf_counter()
-        try:
-            self._admit(_Probe(now + deadline_ms / 1e3, alpha), now)
-        except CannotMeetDeadline:
-            self.backlog.add(now, self.cost.busy_share_s(alpha, self.max_batch))  # offered, though never queued
-            raise
+        self._admit(_Probe(now + deadline_ms / 1e3, alpha), now)
 
     async def submit(self, tensor: Received, top_k: int, deadline_ms: float | None = None) -> BatchResult:
         """Queue one request due ``deadline_ms`` from now (None: the service's request timeout) and wait for
@@ -186,7 +182,6 @@ class Batcher:
         if len(self._queue) >= self.max_queue:
             raise QueueFull(f"{len(self._queue)} requests are queued (limit {self.max_queue})", self._retry_s())
         now = time.perf_counter()
-        self.backlog.add(now, self.cost.busy_share_s(tensor.alpha, self.max_batch))
         due = now + (self.default_deadline_s if deadline_ms is None else deadline_ms / 1e3)
         future: asyncio.Future[BatchResult] = asyncio.get_running_loop().create_future()
         item = _Item(due, next(self._seq), tensor, top_k, now, future)

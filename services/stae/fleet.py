@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from stae.control.policy import Decision, ServerShare, choose, offload_options
 from stae.control.profile import Profile, ProfileEntry
-from stae.scheduling import Backlog, CostModel, OfferedRate, WeightedRoundRobin, refusal, take_batch, waits
+from stae.scheduling import CostModel, OfferedRate, WeightedRoundRobin, refusal, take_batch, waits
 
 FLEET_POLICIES = ("oblivious", "load-aware", "fixed", "oracle")
 
@@ -78,7 +78,6 @@ class _Server:
     busy_s: float = 0.0
     published: tuple[float, dict[int, float]] = (0.0, {})  # (when, wait per α in s) after its last batch
     alphas: tuple[int, ...] = ()
-    backlog: Backlog = field(default_factory=Backlog)
     offered: OfferedRate = field(default_factory=OfferedRate)
     utilisation: float = 0.9
     budget_ms: float | None = None  # the time per request, published with the waits
@@ -105,7 +104,7 @@ class _Server:
     def waits(self, now: float) -> dict[int, float]:
         """Per α, the wait (s) before a new request's batch would start (as ``Batcher.load``)."""
         start = max(now, self.free_at)
-        return waits(self.queue, start, now, self.cost, self.max_batch, self.alphas, self.backlog.wait_s(now))
+        return waits(self.queue, start, now, self.cost, self.max_batch, self.alphas)
 
     def published_wait(self, alpha: int, now: float) -> float:
         at, waits = self.published
@@ -114,7 +113,6 @@ class _Server:
     def offer(self, job: _Job) -> bool:
         """Admit ``job`` at its arrival (False: refused, as the decoder's 503)."""
         self.advance(job.arrive)
-        self.backlog.add(job.arrive, self.cost.busy_share_s(job.alpha, self.max_batch))
         self.offered.add(job.arrive)
         start = max(job.arrive, self.free_at)
         idle = not self.queue and self.free_at <= job.arrive

@@ -97,26 +97,6 @@ def refusal(queue: Sequence[Job], job: Job, start: float, cost: CostModel, max_b
     return None
 
 
-class Backlog:
-    """The work offered to a server, admitted or not, as a queue that drains at one second per second: how long
-    a new request would wait were everything offered served. Admission keeps the real queue short, so under
-    overload the real queue's wait stays small while most requests are refused; this one grows instead, and
-    controllers planning with it move to budgets that cost the server less, which raises its capacity (each
-    request counts at its share of a full batch: the server's cost per request when it is busy)."""
-
-    def __init__(self, cap_s: float = 30.0) -> None:
-        self.cap_s = cap_s
-        self._level = 0.0
-        self._at = 0.0
-
-    def wait_s(self, now: float) -> float:
-        return max(0.0, self._level - max(0.0, now - self._at))
-
-    def add(self, now: float, cost_s: float) -> None:
-        self._level = min(self.cap_s, self.wait_s(now) + cost_s)
-        self._at = now
-
-
 class OfferedRate:
     """Requests offered to a server per second, admitted or not: a count that decays with time constant ``tau_s``
     (a steady rate r reads r after a few ``tau_s``). With the cost model it gives the server's budget: the time
@@ -126,12 +106,23 @@ class OfferedRate:
         self.tau_s = tau_s
         self._level = 0.0
         self._at = 0.0
+        self._first: float | None = None
 
-    def per_s(self, now: float) -> float:
+    def _decayed(self, now: float) -> float:
         return self._level * math.exp(-max(0.0, now - self._at) / self.tau_s)
 
+    def per_s(self, now: float) -> float:
+        if self._first is None:
+            return 0.0
+        # over the first few time constants the count has not filled up yet: scaled by what it could have reached
+        # (a steady rate reads right from its first seconds, not at a fraction of itself)
+        filled = 1.0 - math.exp(-max(now - self._first, 1e-3) / self.tau_s)
+        return self._decayed(now) / max(filled, 0.05)
+
     def add(self, now: float) -> None:
-        self._level = self.per_s(now) + 1.0 / self.tau_s
+        if self._first is None:
+            self._first = now
+        self._level = self._decayed(now) + 1.0 / self.tau_s
         self._at = now
 
     def budget_ms(self, now: float, utilisation: float) -> float | None:
@@ -159,16 +150,15 @@ class WeightedRoundRobin:
 
 
 def waits(
-    queue: Sequence[Job], start: float, now: float, cost: CostModel, max_batch: int, alphas: Iterable[int], floor: float
+    queue: Sequence[Job], start: float, now: float, cost: CostModel, max_batch: int, alphas: Iterable[int]
 ) -> dict[int, float]:
     """Per α, the seconds a new request due after everything queued would wait before its batch starts (it
-    joins the last batch of its α when that one has room, else waits for the whole queue), at least ``floor``
-    (the offered backlog's wait)."""
+    joins the last batch of its α when that one has room, else waits for the whole queue)."""
     plan = schedule(queue, start, cost, max_batch)
     drained = plan[-1][2] if plan else start
     out = {}
     for alpha in alphas:
         starts = [s for j, s, _ in plan if j.alpha == alpha]  # in schedule order
         joins = bool(starts) and starts.count(starts[-1]) < max_batch
-        out[alpha] = max((starts[-1] if joins else drained) - now, floor)
+        out[alpha] = max((starts[-1] if joins else drained) - now, 0.0)
     return out
