@@ -287,8 +287,11 @@ def run_fleet(
 
 
 def best_fixed(profile: Profile, cfg: FleetConfig, candidates: int = 12) -> FleetResult:
-    """The fixed policy with the budget that does best (the ``candidates`` most accurate options are tried)."""
-    options = sorted(offload_options(list(profile.entries)), key=lambda o: -o[0].accuracy)[:candidates]
+    """The fixed policy with the budget that does best (tried: the ``candidates`` most accurate options, and the
+    most accurate of every α and encoding, the cheaper ones a loaded server can carry)."""
+    ranked = sorted(offload_options(list(profile.entries)), key=lambda o: -o[0].accuracy)
+    per_kind = {(d.alpha, d.encoding): (d, e) for d, e in reversed(ranked)}  # the most accurate one wins
+    options = ranked[:candidates] + [o for o in per_kind.values() if o not in ranked[:candidates]]
     runs = [run_fleet(profile, cfg, "fixed", o) for o in options]
     return max(runs, key=lambda r: r.effective_accuracy)
 
