@@ -4,6 +4,8 @@ decoders the bottleneck (issue 23, item 5).
     python bench/fleet_load.py [--checkpoint models/tiny-synth] [--decoders 1 2] [--load 2.0] [--seconds 20]
                                [--deadline-ms 300] [--json OUT] [--markdown OUT]
 
+With two cores or more the cameras (this process) run on the first core and the decoders on the others (one
+decoder: all of them; two: half each), so that the decoders, not the cameras' HTTP clients, are the bottleneck.
 First the capacity: cameras send the profile's most accurate budget back to back to one decoder, no deadline;
 its answers per second are the capacity C. Then each run offers ``--load`` x C clips per second (open loop: 40
 cameras, each one clip per period at a random phase, every clip released whether or not the last was answered).
@@ -15,7 +17,7 @@ robin, another decoder tried after a refusal while time is left) with ``X-Deadli
 
 Policies: ``oblivious`` (the controller without the decoders' load), ``load-aware`` (their predicted wait in eq.
 4 and their published time per request), ``fixed`` (one budget for every clip: a few of the profile's most
-accurate at distinct α are run, the best one reported). Per run: goodput (answers within the deadline per
+accurate of every α and encoding are run). Per run: goodput (answers within the deadline per
 second, and against C), effective accuracy (the mean over released clips of hit x the profile's accuracy of the
 budget sent), answers after their deadline (as the camera sees it, and as the decoder does: its own time over
 the time left it was sent with), refusals (503 with Retry-After, and how fast), p50/p99.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -73,11 +76,13 @@ def _payloads(checkpoint: str, clip: Path, profile: Profile) -> dict[Key, tuple[
     return out
 
 
-def _most_accurate_per_alpha(profile: Profile, n: int) -> list[Decision]:
-    best: dict[int, Decision] = {}
+def _most_accurate_per_kind(profile: Profile, n: int) -> list[Decision]:
+    """The most accurate option of every α and encoding, the ``n`` most accurate of those."""
+    best: dict[tuple[int, str], Decision] = {}
     for d, _ in offload_options(list(profile.entries)):
-        if d.alpha not in best or d.accuracy > best[d.alpha].accuracy:
-            best[d.alpha] = d
+        kind = (d.alpha, d.encoding)
+        if kind not in best or d.accuracy > best[kind].accuracy:
+            best[kind] = d
     return sorted(best.values(), key=lambda d: -d.accuracy)[:n]
 
 
@@ -160,7 +165,7 @@ async def _run(
         "decoders": len(urls),
         "policy": policy
         if fixed is None
-        else f"fixed α={fixed.alpha} {fixed.encoding} {fixed.max_bytes or ''}".strip(),
+        else f"fixed α={fixed.alpha} β={fixed.beta:.0%} {fixed.encoding} {fixed.max_bytes or fixed.entropy}",
         "clips": len(outcomes),
         "offered_per_s": len(outcomes) / seconds,
         "goodput_per_s": len(hits) / seconds,
@@ -186,16 +191,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--deadline-ms", type=float, default=300.0)
-    p.add_argument("--fixed", type=int, default=3, help="fixed budgets tried (the most accurate at distinct α)")
+    p.add_argument("--fixed", type=int, default=8, help="fixed budgets tried (the most accurate of each α, encoding)")
     p.add_argument("--json", type=Path)
     p.add_argument("--markdown", type=Path)
     args = p.parse_args(argv)
     profile = Profile.model_validate_json((Path(args.checkpoint) / "profile.json").read_text())
     payloads = _payloads(args.checkpoint, args.clip, profile)
-    best = _most_accurate_per_alpha(profile, args.fixed)
+    best = _most_accurate_per_kind(profile, args.fixed)
     env = {"STAE_DECODER_TOKEN": TOKEN, "STAE_DECODER_CHECKPOINT": args.checkpoint, "STAE_DECODER_DEVICE": "cpu"}
+    cores = sorted(os.sched_getaffinity(0))
+    wrappers: list[list[str]] = [[], []]
+    if len(cores) >= 2:  # the cameras on the first core, each decoder on its own others: the decoders the bottleneck
+        os.sched_setaffinity(0, {cores[0]})
+        rest = cores[1:]
+        env["OMP_NUM_THREADS"] = str(max(1, len(rest) // max(args.decoders)))
+        for i in range(2):
+            mine = rest[i::2] if max(args.decoders) > 1 and len(rest) > 1 else rest
+            wrappers[i] = ["taskset", "-c", ",".join(map(str, mine))]
     rows: list[dict[str, Any]] = []
-    with ServiceProcess("decoder", env) as first, ServiceProcess("decoder", env) as second:
+    with (
+        ServiceProcess("decoder", env, wrapper=wrappers[0]) as first,
+        ServiceProcess("decoder", env, wrapper=wrappers[1]) as second,
+    ):
         capacity = asyncio.run(_capacity(first.url, payloads[_key(best[0])][0], min(args.seconds, 8.0)))
         print(f"capacity of one decoder at {best[0].encoding} α={best[0].alpha}: {capacity:.1f}/s", file=sys.stderr)
         rate = args.load * capacity
@@ -209,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"Fleet under load: {args.checkpoint}, payloads of {args.clip.name}, {CAMERAS} cameras offering "
         f"{rate:.1f} clips/s ({args.load:g}x one decoder's capacity of {capacity:.1f}/s at its most accurate "
-        f"budget), deadline {args.deadline_ms:g} ms, {args.seconds:g} s per run, this CPU (cameras and decoders "
-        "share its cores).",
+        f"budget), deadline {args.deadline_ms:g} ms, {args.seconds:g} s per run, this CPU (cameras on core "
+        f"{cores[0]}, decoders on {' and '.join(' '.join(w[2:]) or 'all' for w in wrappers[: max(args.decoders)])}).",
         "",
         "| decoders | policy | offered/s | goodput/s | goodput / capacity | effective accuracy | late (at decoder) "
         "| refused (p99 ms) | p50 / p99 ms | mean α |",
