@@ -262,7 +262,9 @@ def test_benchmark_split_names_real_videos_on_disk() -> None:
 UNSEEN_FLOOR = 0.45  # the shipped model: ~65% over unseen videos at the full budget (frontier-unseen.md); chance 0.1
 
 
-@pytest.mark.parametrize("shipped", ["tiny-synth", "tiny-synth-latent", "tiny-synth-latent-low"])
+@pytest.mark.parametrize(
+    "shipped", ["tiny-synth", "tiny-synth-latent", "tiny-synth-latent-low", "tiny-synth-latent-h264vit"]
+)
 def test_shipped_checkpoint_recognizes_actions_over_unseen_footage(tmp_path: Path, shipped: str) -> None:
     """The regression guard (issue 21): the committed model, through the deployed encoder and decoder, on fresh
     clips (a new seed) over real videos that training never saw, written as mp4 and read back as a camera

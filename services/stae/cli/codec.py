@@ -87,6 +87,7 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
         if donor.cfg.vit != model.cfg.vit:
             raise CLIError(f"--vit-from {args.vit_from}: its ViT is not the same architecture as the checkpoint's")
         model.vit.load_state_dict(donor.vit.state_dict())
+        model.cfg = model.cfg.model_copy(update={"coded": donor.cfg.coded})  # the H.264 settings it was tuned on
         meta["vit_from"] = str(args.vit_from)
     if args.vit_lr > 0 or args.vit_from:  # another ViT: the stored accuracies of wire v1 and v2 no longer hold
         meta.pop("eval", None)
