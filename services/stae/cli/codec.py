@@ -158,9 +158,10 @@ def store_frontier(info: Any, doc: dict[str, Any], data: str, fresh: bool = Fals
     lossless = {f"{r['alpha']},{r['beta']:g}": r["accuracy"] for r in doc["rows"] if r["method"] == "stae_lossless"}
     before = {} if fresh else (stored.get("accuracy") or {})
     stored["accuracy"] = {**before, **(lossless if fresh else {}), **{k: r["accuracy"] for k, r in keys.items()}}
-    stored["coded_bytes"] = {
+    measured = {
         k: {"mean": r["bytes_mean"], "p95": r["bytes_p95"], "over": r.get("over_budget", 0.0)} for k, r in keys.items()
-    }
+    }  # merged like the accuracies: a frontier of wire v2 alone keeps the stored wire v3 bytes
+    stored["coded_bytes"] = {**({} if fresh else stored.get("coded_bytes") or {}), **measured}
     stored["coded_data"] = data
     update_metadata(info.path, {**info.metadata, "eval": stored})
     return len(keys)
