@@ -133,8 +133,8 @@ async def _run(
             got = await decoders.infer(body, 1, f"c{cam}", left)
         except RefusedError:
             row.update(status="refused", ms=(time.perf_counter() - sent) * 1e3)
-        except NotReadyError:
-            row.update(status="error", ms=(time.perf_counter() - sent) * 1e3)
+        except NotReadyError as exc:  # unreachable, or no answer within the client's timeout
+            row.update(status="error", ms=(time.perf_counter() - sent) * 1e3, why=str(exc)[:120])
         else:
             total = own + (time.perf_counter() - released) * 1e3
             server_ms = got.answer.stage_ms("server_total")
@@ -175,6 +175,7 @@ async def _run(
         "refused": len(refused),
         "refusal_p99_ms": float(np.percentile(refused, 99)) if refused else None,
         "errors": sum(1 for o in outcomes if o["status"] == "error"),
+        "error_examples": sorted({o["why"] for o in outcomes if o["status"] == "error"})[:3],
         "p50_ms": statistics.median(o["ms"] for o in ok) if ok else None,
         "p99_ms": float(np.percentile([o["ms"] for o in ok], 99)) if ok else None,
         "mean_alpha": sum(alphas) / max(len(alphas), 1),
