@@ -33,7 +33,16 @@ async def _run(url: str, profile: Profile, n: int) -> dict[str, float]:
         await controller.observe("cam", 50_000, 40.0 + i, 10e6)
     alphas = sorted({e.alpha for e in profile.entries})
     for d in ("http://decoder-a:8001", "http://decoder-b:8001"):
-        await controller.observe_load(ServerLoad(queue_depth=3, wait_ms=dict.fromkeys(alphas, 25.0), busy=True), d)
+        # a loaded server: its time per request below what α = 16 costs, so every decision mixes on the hull
+        load = ServerLoad(
+            queue_depth=3,
+            wait_ms=dict.fromkeys(alphas, 25.0),
+            busy=True,
+            budget_ms=6.0,
+            cost_ms={a: 2.0 + a / 2 for a in alphas},
+            decode_ms={f"h264:{a}": a / 4 for a in alphas},
+        )
+        await controller.observe_load(load, d)
     redis = Redis.from_url(url)
     ping, decide = [], []
     for _ in range(n):

@@ -92,12 +92,16 @@ def within_share(feasible: list[_Option], share: ServerShare) -> tuple[_Option, 
     best = _best(feasible)
     if share.cost(best[0]) <= share.budget_ms:
         return best, None
-    by_cost: dict[float, list[_Option]] = {}
+    costs: dict[tuple[str, int], float] = {}  # one cost per (encoding, α): most options share them
+    by_cost: dict[float, _Option] = {}  # the best option at each cost
     for o in feasible:
-        by_cost.setdefault(share.cost(o[0]), []).append(o)
+        kind = (o[0].encoding, o[0].alpha)
+        c = costs[kind] if kind in costs else costs.setdefault(kind, share.cost(o[0]))
+        held = by_cost.get(c)
+        if held is None or (o[0].accuracy, -o[2]) > (held[0].accuracy, -held[2]):
+            by_cost[c] = o
     hull: list[tuple[float, _Option]] = []  # upper concave hull, cost ascending, accuracy rising
-    for c, group in sorted(by_cost.items()):
-        o = _best(group)
+    for c, o in sorted(by_cost.items(), key=lambda item: item[0]):
         if hull and o[0].accuracy <= hull[-1][1][0].accuracy:
             continue
         while len(hull) >= 2:
