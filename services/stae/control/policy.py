@@ -81,8 +81,13 @@ class ServerShare:
 _Option = tuple[ProfileEntry, wire.EntropyCoder, float]  # entry, coder, predicted ms
 
 
+def _rank(o: _Option) -> tuple[float, float]:
+    """Eq. 5's order: the more accurate first, ties to the faster."""
+    return o[0].accuracy, -o[2]
+
+
 def _best(options: list[_Option]) -> _Option:
-    return max(options, key=lambda o: (o[0].accuracy, -o[2]))
+    return max(options, key=_rank)
 
 
 def within_share(feasible: list[_Option], share: ServerShare) -> tuple[_Option, str | None]:
@@ -96,10 +101,11 @@ def within_share(feasible: list[_Option], share: ServerShare) -> tuple[_Option, 
     by_cost: dict[float, _Option] = {}  # the best option at each cost
     for o in feasible:
         kind = (o[0].encoding, o[0].alpha)
-        c = costs[kind] if kind in costs else costs.setdefault(kind, share.cost(o[0]))
-        held = by_cost.get(c)
-        if held is None or (o[0].accuracy, -o[2]) > (held[0].accuracy, -held[2]):
-            by_cost[c] = o
+        if kind not in costs:
+            costs[kind] = share.cost(o[0])
+        held = by_cost.get(costs[kind])
+        if held is None or _rank(o) > _rank(held):
+            by_cost[costs[kind]] = o
     hull: list[tuple[float, _Option]] = []  # upper concave hull, cost ascending, accuracy rising
     for c, o in sorted(by_cost.items(), key=lambda item: item[0]):
         if hull and o[0].accuracy <= hull[-1][1][0].accuracy:
