@@ -44,6 +44,31 @@ def test_rans_round_trip_is_exact_and_near_the_ideal_size(seed: int, n: int, k: 
     assert len(data) <= tab.bits(sym, ids) / 8 + 6  # the final state (4 bytes) and a word's rounding
 
 
+def test_compiled_and_plain_python_coders_write_the_same_bytes(
+    latent_checkpoint: Path, clips: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Numba's loops (what the edge and a `fast` camera run) and plain Python's (a lean camera's) are one coder:
+    the same bytes from the same symbols, each reading the other's streams, on real clips at every level."""
+    assert rans._jit is not None, "numba is missing: `make setup` installs it (the server extra)"
+    enc = SemanticEncoder.from_checkpoint(latent_checkpoint, runtime="onnx")
+    tables = enc.latent_tables
+    assert tables is not None
+    cases = []
+    for path in clips:
+        latent = enc.attention.latent(np.ascontiguousarray(read_clip(path, 16, 64)))
+        for level in range(tables.levels):
+            cases.append((tables.quantize(latent, level), level))
+    compiled = [tables.encode(q, lv) for q, lv in cases]
+    monkeypatch.setattr(rans, "_jit", None)
+    monkeypatch.setattr(rans, "_encode_loop", rans._encode_py)
+    monkeypatch.setattr(rans, "_decode_loop", rans._decode_py)
+    plain = rans.Tables(tables.tables.freqs)  # a fresh one: its decoder lookups are built for plain Python
+    for (q, lv), stream in zip(cases, compiled, strict=True):
+        ids = tables.table_ids(q.shape, lv)
+        assert plain.encode(q.ravel() + tables.max_symbol, ids) == stream
+        np.testing.assert_array_equal(plain.decode(stream, ids), q.ravel() + tables.max_symbol)
+
+
 def test_quantized_tables_are_valid_and_keep_every_symbol_codable() -> None:
     freqs = rans.quantize_table([[1.0, 0.0, 0.0, 1e-12], [0.25, 0.25, 0.25, 0.25]])
     assert (freqs >= 1).all() and (freqs.sum(axis=1) == 2**rans.PRECISION).all()

@@ -84,6 +84,7 @@ class LatentTables:
                 raise ValueError("tables_id does not match the tables")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path} is not a valid latent table file: {exc}") from None
+        rans.warm_up()
         return out
 
     def table_ids(self, shape: tuple[int, ...], level: int) -> npt.NDArray[np.int64]:
