@@ -201,6 +201,8 @@ tiny-synth-latent-h264vit: $(STAMP)
 		--methods stae_h264 --store --json $(LH)/frontier-v2-unseen.json --markdown $(LH)/frontier-v2-unseen.md
 	$(VENV)/bin/stae -v frontier $(LH) --data $(WORK)/held --split test --clips 150 --cache $(WORK)/cache-held \
 		--methods stae_lossless stae_latent --json $(LH)/frontier.json --markdown $(LH)/frontier.md
+	$(VENV)/bin/stae -v frontier $(LH) --data $(WORK)/held --split test --clips 150 --cache $(WORK)/cache-held \
+		--methods stae_h264 stae_lossless --json $(LH)/frontier-v2.json --markdown $(LH)/frontier-v2.md
 	rm -rf models/tiny-synth-latent-h264vit && mkdir -p models/tiny-synth-latent-h264vit
 	cp $(LH)/* $(WORK)/held/backgrounds.json models/tiny-synth-latent-h264vit/
 	$(VENV)/bin/stae export-onnx models/tiny-synth-latent-h264vit
