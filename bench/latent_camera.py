@@ -21,8 +21,7 @@ import platform
 import resource
 import statistics
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
@@ -59,17 +58,6 @@ def _random_vit_base(folder: Path) -> Path:
     return out
 
 
-@contextmanager
-def _plain_python_coder() -> Iterator[None]:
-    """rANS as plain Python for the block (what a camera without Numba runs; the same bytes)."""
-    saved = rans._jit, rans._encode_loop, rans._decode_loop
-    rans._jit, rans._encode_loop, rans._decode_loop = None, rans._encode_py, rans._decode_py
-    try:
-        yield
-    finally:
-        rans._jit, rans._encode_loop, rans._decode_loop = saved
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", type=Path, default=ROOT / "models" / "tiny-synth-latent")
@@ -92,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 x264_ms = median_ms(partial(codec.encode, frames, args.crf), args.reps)
                 encode = partial(encoder.encode_latent, frames, 16, level=level)
                 latent_ms = median_ms(encode, args.reps)
-                with _plain_python_coder():
+                with rans.plain_python():
                     plain_ms = median_ms(encode, args.reps)
                 res = encoder.encode_latent(frames, 16, level=level)
                 stages = res.timings_ms

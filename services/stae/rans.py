@@ -14,7 +14,8 @@ final state. Every symbol names its table (one table per latent channel).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,18 @@ _encode_loop: Callable[..., tuple[int, int]] = _jit[0] if _jit else _encode_py
 _decode_loop: Callable[..., tuple[int, int, int]] = _jit[1] if _jit else _decode_py
 
 
+@contextmanager
+def plain_python() -> Iterator[None]:
+    """Run the coder as plain Python inside the block (what a camera without Numba runs): for comparing the two."""
+    global _jit, _encode_loop, _decode_loop
+    saved = _jit, _encode_loop, _decode_loop
+    _jit, _encode_loop, _decode_loop = None, _encode_py, _decode_py
+    try:
+        yield
+    finally:
+        _jit, _encode_loop, _decode_loop = saved
+
+
 def warm_up() -> None:
     """Compile the loops now (about a second with Numba, nothing without), not on a request's clock."""
     t = Tables([[_M // 2, _M // 2]])
@@ -126,7 +139,8 @@ class Tables:
             raise ValueError(f"every frequency must be >= 1 and every table must sum to {_M}")
         self.freqs = f
         self.starts = np.concatenate([np.zeros((f.shape[0], 1), np.int64), np.cumsum(f, axis=1)[:, :-1]], axis=1)
-        self._lut: tuple[Any, ...] | None = None  # the decoder's lookups, built on first use
+        self._lookups: tuple[npt.NDArray[Any], ...] | None = None  # the decoder's, built on first use
+        self._lookup_lists: tuple[list[int], ...] | None = None  # the same as lists, for plain Python
 
     @property
     def count(self) -> int:
@@ -171,19 +185,20 @@ class Tables:
             raise ValueError(f"table ids must be in [0, {self.count})")
         if len(data) < 4 or len(data) % 2:
             raise RansError(f"a stream is an even number of bytes, at least 4; got {len(data)}")
-        if self._lut is None:  # slot -> symbol, table after table (built once, on the first decode)
+        if self._lookups is None:  # slot -> symbol table after table, and each symbol's frequency and start
             k = np.arange(self.symbols, dtype=np.int8)
             lut = np.concatenate([np.repeat(k, row) for row in self.freqs])
-            lookups = (lut, self.freqs.ravel(), self.starts.ravel())
-            self._lut = tuple(a.tolist() for a in lookups) if _jit is None else lookups
+            self._lookups = (lut, self.freqs.ravel(), self.starts.ravel())
         words = np.frombuffer(data, dtype="<u2").astype(np.int64)
         if _jit is None:
+            if self._lookup_lists is None:  # plain Python runs fastest on lists
+                self._lookup_lists = tuple(a.tolist() for a in self._lookups)
             res = [0] * tid.size
-            done, pos, x = _decode_loop(words.tolist(), tid.tolist(), *self._lut, self.symbols, res)
+            done, pos, x = _decode_loop(words.tolist(), tid.tolist(), *self._lookup_lists, self.symbols, res)
             out = np.asarray(res, dtype=np.int64)
         else:
             out = np.empty(tid.size, dtype=np.int64)
-            done, pos, x = _decode_loop(words, tid, *self._lut, self.symbols, out)
+            done, pos, x = _decode_loop(words, tid, *self._lookups, self.symbols, out)
         if done < tid.size:
             raise RansError(f"stream ended after {done} of {tid.size} symbols")
         if pos != len(data) // 2 or x != _L:
