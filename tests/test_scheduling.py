@@ -260,7 +260,7 @@ def test_load_publishes_the_time_per_request_the_offered_rate_leaves() -> None:
     before, budget, cost, model = asyncio.run(main())
     assert before is None  # nothing offered yet: no budget to publish
     assert budget is not None
-    # ~40/s offered for ~1 s (OfferedRate scales its count by how far it has filled): 0.9 s / rate ~ 22 ms
+    # ~40/s offered for ~1 s (DecayingRate scales its count by how far it has filled): 0.9 s / rate ~ 22 ms
     assert 15 <= budget <= 35
     # what one request costs at a full batch, as the cost model learns it from the batches run (share 0 in
     # _batcher: a batch of 4 costs one pass of >= 5 ms, so >= 1.25 ms each)
@@ -268,14 +268,38 @@ def test_load_publishes_the_time_per_request_the_offered_rate_leaves() -> None:
 
 
 def test_offered_rate_reads_a_steady_rate_and_decays() -> None:
-    from stae.scheduling import OfferedRate
+    from stae.scheduling import DecayingRate
 
-    rate = OfferedRate(tau_s=2.0)
+    rate = DecayingRate(tau_s=2.0)
     for k in range(500):  # 50 per second for 10 s
         rate.add(k / 50)
     assert 48 <= rate.per_s(10.0) <= 51
     assert rate.budget_ms(10.0, 0.9) == pytest.approx(900 / rate.per_s(10.0), rel=1e-3)
     assert rate.per_s(20.0) < 1  # ten seconds without a request
+
+
+def test_calibration_scales_by_modelled_over_measured_work() -> None:
+    """A CPU decoder's published time per request is scaled by the work its cost model accounts for over the CPU
+    time it really spends; the expectation is computed from this process's own CPU clock over the same interval, so
+    a loaded machine (which gives this process less CPU) changes both sides alike."""
+    from decoder_service.serving import Calibration
+
+    quiet = Calibration(cores=1, tau_s=0.5)
+    time.sleep(0.2)
+    assert quiet.factor(time.perf_counter()) == 1.0  # a server doing nothing has nothing to calibrate against
+
+    cal = Calibration(cores=1, tau_s=0.5)
+    start, cpu0 = time.perf_counter(), time.process_time()
+    now = start
+    while now - start < 3.0:  # 6 time constants of spinning, modelled as 2 ms of work every 10 ms
+        tick = now
+        while now - tick < 0.01:
+            now = time.perf_counter()
+        cal.answered(now, 2.0)
+        factor = cal.factor(now)
+    busy = (time.process_time() - cpu0) / (now - start)
+    assert busy > 0.1, "this process got almost no CPU"
+    assert factor == pytest.approx(0.2 / busy, rel=0.25)  # modelled 0.2 of a core over what it measured
 
 
 def test_weighted_round_robin_interleaves_by_weight_and_skips_zero() -> None:

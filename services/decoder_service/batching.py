@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from stae.control.profile import ServerLoad
 from stae.errors import NotReadyError
 from stae.pipeline import Prediction, Received
-from stae.scheduling import CostModel, Job, OfferedRate, refusal, schedule, take_batch, waits
+from stae.scheduling import CostModel, Job, DecayingRate, refusal, schedule, take_batch, waits
 
 RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction]]
 
@@ -112,7 +112,7 @@ class Batcher:
         self._arrived = asyncio.Event()
         self._busy_until = 0.0  # predicted end of the running batch (perf_counter time); 0 when idle
         self._running = False
-        self.offered = OfferedRate()
+        self.offered = DecayingRate()
         self.target_utilisation = target_utilisation
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infer")
         self._task: asyncio.Task[None] | None = None

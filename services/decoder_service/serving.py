@@ -6,6 +6,7 @@ latent decode per core), queue it for a batch by deadline, answer; and the servi
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
 
@@ -16,6 +17,7 @@ from decoder_service.batching import Batcher, DeadlineMissed
 from decoder_service.settings import DecoderSettings
 from stae.edge import InferResponse, Label
 from stae.pipeline import SemanticDecoder
+from stae.scheduling import DecayingRate
 
 
 class Metrics:
@@ -52,12 +54,47 @@ class Metrics:
             ["alpha"],
             registry=r,
         )
+        self.calibration = Gauge(
+            "stae_decoder_cost_calibration",
+            "Modelled over measured work (CPU decoder): the factor applied to the published time per request",
+            registry=r,
+        )
         self.delivery_bps = Histogram(
             "stae_decoder_delivery_bits_per_second",
             "Rate payloads arrived at, as the decoder measured it",
             buckets=tuple(10.0**i for i in range(5, 11)),
             registry=r,
         )
+
+
+class Calibration:
+    """What the published costs leave out on a CPU decoder, where one request's work is HTTP handling, parsing and
+    decoding as well as its share of a forward pass, and refused requests cost something too: the modelled work of
+    the answered requests per second (``ServerLoad.cost_ms`` + ``decode_ms``, in server milliseconds) against the
+    process's measured CPU time per second over its cores, both averaged over ``tau_s``. The published time per
+    request is scaled by their ratio, so the controller's sum of modelled costs fits what the server really has
+    (a model that over-counts leaves the cores idle, one that under-counts keeps them overloaded)."""
+
+    def __init__(self, cores: int, tau_s: float = 2.0, bounds: tuple[float, float] = (0.25, 4.0)) -> None:
+        self.cores, self.tau_s, self.bounds = cores, tau_s, bounds
+        self.modelled = DecayingRate(tau_s)  # server ms per second
+        self._at, self._cpu = time.perf_counter(), time.process_time()
+        self._busy: float | None = None  # measured share of the cores
+
+    def answered(self, now: float, modelled_ms: float) -> None:
+        self.modelled.add(now, modelled_ms)
+
+    def factor(self, now: float) -> float:
+        cpu = time.process_time()
+        if now - self._at >= 0.05:  # shorter intervals read the clock's granularity
+            busy = (cpu - self._cpu) / (now - self._at) / self.cores
+            w = 1.0 - math.exp(-(now - self._at) / self.tau_s)
+            self._busy = busy if self._busy is None else (1 - w) * self._busy + w * busy
+            self._at, self._cpu = now, cpu
+        if self._busy is None or self._busy < 0.1:  # a quiet server: nothing to calibrate against
+            return 1.0
+        lo, hi = self.bounds
+        return min(max(self.modelled.per_s(now) / 1e3 / self._busy, lo), hi)
 
 
 _ENCODING = {"SemanticTensor": "lossless", "CodedClip": "h264", "LatentClip": "latent"}  # the profile's names
@@ -78,6 +115,7 @@ class Serving:
         # "encoding:α", the running mean of one payload's decoding time, per core.
         self._shared_cores = decoder.device.type == "cpu"
         self._decode_cost: dict[str, float] = {}
+        self._calibration = Calibration(self._slots)
 
     async def infer(
         self,
@@ -134,6 +172,14 @@ class Serving:
             finally:
                 metrics.queue_depth.set(batcher.depth)
             load = batcher.load(decoder.config.alphas, self._decode_cost)
+            if self._shared_cores:
+                now = time.perf_counter()
+                key = f"{_ENCODING[kind]}:{msg.alpha}"
+                self._calibration.answered(now, load.cost_ms.get(msg.alpha, 0.0) + self._decode_cost.get(key, 0.0))
+                factor = self._calibration.factor(now)
+                metrics.calibration.set(factor)
+                if load.budget_ms is not None:
+                    load = load.model_copy(update={"budget_ms": round(load.budget_ms * factor, 3)})
             for a, ms in load.wait_ms.items():
                 metrics.predicted_wait.labels(str(a)).set(ms / 1e3)
             if delivery_bps is not None:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from stae.control.policy import Decision, ServerShare, choose, offload_options
 from stae.control.profile import Profile, ProfileEntry
-from stae.scheduling import CostModel, OfferedRate, WeightedRoundRobin, refusal, take_batch, waits
+from stae.scheduling import CostModel, DecayingRate, WeightedRoundRobin, refusal, take_batch, waits
 
 FLEET_POLICIES = ("oblivious", "load-aware", "fixed", "oracle")
 
@@ -78,7 +78,7 @@ class _Server:
     busy_s: float = 0.0
     published: tuple[float, dict[int, float]] = (0.0, {})  # (when, wait per α in s) after its last batch
     alphas: tuple[int, ...] = ()
-    offered: OfferedRate = field(default_factory=OfferedRate)
+    offered: DecayingRate = field(default_factory=DecayingRate)
     utilisation: float = 0.9
     budget_ms: float | None = None  # the time per request, published with the waits
 

@@ -97,10 +97,11 @@ def refusal(queue: Sequence[Job], job: Job, start: float, cost: CostModel, max_b
     return None
 
 
-class OfferedRate:
-    """Requests offered to a server per second, admitted or not: a count that decays with time constant ``tau_s``
-    (a steady rate r reads r after a few ``tau_s``). With the cost model it gives the server's budget: the time
-    each request may cost it for the offered load to fit (:meth:`budget_ms`)."""
+class DecayingRate:
+    """Something per second (requests offered to a server, admitted or not; or milliseconds of work): a sum that
+    decays with time constant ``tau_s`` (a steady rate r reads r after a few ``tau_s``). Counting requests, with
+    the cost model it gives the server's budget: the time each request may cost it for the offered load to fit
+    (:meth:`budget_ms`)."""
 
     def __init__(self, tau_s: float = 2.0) -> None:
         self.tau_s = tau_s
@@ -119,10 +120,10 @@ class OfferedRate:
         filled = 1.0 - math.exp(-max(now - self._first, 1e-3) / self.tau_s)
         return self._decayed(now) / max(filled, 0.05)
 
-    def add(self, now: float) -> None:
+    def add(self, now: float, amount: float = 1.0) -> None:
         if self._first is None:
             self._first = now
-        self._level = self._decayed(now) + 1.0 / self.tau_s
+        self._level = self._decayed(now) + amount / self.tau_s
         self._at = now
 
     def budget_ms(self, now: float, utilisation: float) -> float | None:
