@@ -121,7 +121,7 @@ tiny-synth-codec: $(STAMP)
 		--cache $(WORK)/cache-held --stock $(STOCK) --baseline $(WORK)/h264 --json $(WORK)/out/frontier.json \
 		--markdown $(WORK)/out/frontier.md --plot $(WORK)/out/codec_frontier.png
 	$(PY) bench/camera_classifier.py --checkpoint $(WORK)/codec --data $(WORK)/data --held $(WORK)/held \
-		--cache $(WORK)/cache --epochs 5 --json $(WORK)/out/camera-classifier.json \
+		--cache $(WORK)/cache --epochs 30 --json $(WORK)/out/camera-classifier.json \
 		--markdown $(WORK)/out/camera-classifier.md
 	rm -rf $(TINY) models/tiny-synth-h264
 	mkdir -p $(TINY) models/tiny-synth-h264
@@ -203,6 +203,8 @@ tiny-synth-latent-h264vit: $(STAMP)
 		--methods stae_lossless stae_latent --json $(LH)/frontier.json --markdown $(LH)/frontier.md
 	$(VENV)/bin/stae -v frontier $(LH) --data $(WORK)/held --split test --clips 150 --cache $(WORK)/cache-held \
 		--methods stae_h264 stae_lossless --json $(LH)/frontier-v2.json --markdown $(LH)/frontier-v2.md
+	$(PY) bench/camera_classifier.py --checkpoint $(LH) --data $(WORK)/latent-data --held $(WORK)/held \
+		--cache $(WORK)/cache-cc --epochs 30 --json $(LH)/camera-classifier.json --markdown $(LH)/camera-classifier.md
 	rm -rf models/tiny-synth-latent-h264vit && mkdir -p models/tiny-synth-latent-h264vit
 	cp $(LH)/* $(WORK)/held/backgrounds.json models/tiny-synth-latent-h264vit/
 	$(VENV)/bin/stae export-onnx models/tiny-synth-latent-h264vit

@@ -214,6 +214,10 @@ def test_schedule_replays_the_worker() -> None:
     assert cost.single_ms[16] == pytest.approx(12.0)  # moves a fifth of the way
     cost.observe(16, 3, 12.0 * 3)  # no saving from batching: the share moves towards 1
     assert 0.5 < cost.share < 1.0
+    assert cost.batch_ms(16, 3) > 12.0 * 2  # α 16 follows its own batches
+    before4 = cost.batch_ms(4, 3)
+    cost.observe(4, 3, 5.0 * 1.2)  # α 4 batches well: its own share falls, α 16's is its own
+    assert cost.batch_ms(4, 3) < before4 and cost.shares[16] > 0.5
     assert schedule([], 1.0, cost, 4) == []
 
 

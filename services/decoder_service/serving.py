@@ -9,6 +9,8 @@ import asyncio
 import math
 import os
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import HTTPException
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -18,6 +20,9 @@ from decoder_service.settings import DecoderSettings
 from stae.edge import InferResponse, Label
 from stae.pipeline import SemanticDecoder
 from stae.scheduling import DecayingRate
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 class Metrics:
@@ -67,6 +72,13 @@ class Metrics:
         )
 
 
+def _on_cpu(fn: Callable[[A], R], arg: A) -> tuple[R, float]:
+    """``fn(arg)`` and the CPU milliseconds this thread spent on it."""
+    t = time.thread_time()
+    out = fn(arg)
+    return out, (time.thread_time() - t) * 1e3
+
+
 class Calibration:
     """What the published costs leave out on a CPU decoder, where one request's work is HTTP handling, parsing and
     decoding as well as its share of a forward pass, and refused requests cost something too: the modelled work of
@@ -112,7 +124,7 @@ class Serving:
         self._decoding = 0  # requests waiting for or in the decoding stage
         self._decode_ms: dict[str, float] = {}  # running mean of a message kind's decoding time
         # Published with the load where decoding competes with the model for the cores (a CPU decoder): per
-        # "encoding:α", the running mean of one payload's decoding time, per core.
+        # "encoding:α", the running mean of the CPU time one payload takes to parse and decode, per core.
         self._shared_cores = decoder.device.type == "cpu"
         self._decode_cost: dict[str, float] = {}
         self._calibration = Calibration(self._slots)
@@ -136,7 +148,7 @@ class Serving:
             decoder, batcher, metrics, cfg = self.decoder, self.batcher, self.metrics, self.cfg
             metrics.payload_bytes.observe(len(body))
             t0 = started
-            msg = await asyncio.to_thread(decoder.parse, body)  # PayloadError: 400 (service_common.errors)
+            msg, parse_cpu_ms = await asyncio.to_thread(_on_cpu, decoder.parse, body)  # PayloadError: 400
             kind = type(msg).__name__
             batcher.offer()
             if x_deadline_ms is not None:  # refuse before decoding what the schedule cannot fit
@@ -148,11 +160,12 @@ class Serving:
             try:
                 async with self._decode_slots:  # one video or latent decode per core: more only slow each other down
                     t1 = time.perf_counter()
-                    tensor = await asyncio.to_thread(decoder.restore, msg)
+                    tensor, restore_cpu_ms = await asyncio.to_thread(_on_cpu, decoder.restore, msg)
                     took = (time.perf_counter() - t1) * 1e3
                     self._decode_ms[kind] = self._decode_ms.get(kind, 0.0) * 0.8 + 0.2 * took
-                    if self._shared_cores:
-                        key, per_core = f"{_ENCODING[kind]}:{msg.alpha}", took / self._slots
+                    if self._shared_cores:  # CPU time, not wall time: waiting for a busy core is not a cost
+                        key = f"{_ENCODING[kind]}:{msg.alpha}"
+                        per_core = (parse_cpu_ms + restore_cpu_ms) / self._slots
                         self._decode_cost[key] = round(0.8 * self._decode_cost.get(key, per_core) + 0.2 * per_core, 3)
             finally:
                 self._decoding -= 1

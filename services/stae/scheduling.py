@@ -26,13 +26,15 @@ J = TypeVar("J", bound=Job)
 
 class CostModel:
     """Predicted time of one forward pass of ``n`` requests of α kept frames:
-    ``t(α, n) = t1[α] · (1 + k · (n − 1))``, where ``t1`` starts from the start-up profile and follows every batch
-    of one, and ``k`` (the cost of one more request relative to the first; 1: batching saves nothing) follows
-    every larger batch (exponential averages)."""
+    ``t(α, n) = t1[α] · (1 + k[α] · (n − 1))``, where ``t1`` starts from the start-up profile and follows every
+    batch of one, and ``k[α]`` (the cost of one more request relative to the first; 1: batching saves nothing)
+    follows every larger batch of that α (exponential averages; an α with no larger batch yet uses ``share``, which
+    follows all of them: on a CPU one more request of a dearer α was measured to cost twice its share at α 4)."""
 
     def __init__(self, single_ms: dict[int, float], share: float = 0.5, smoothing: float = 0.2) -> None:
         self.single_ms = dict(single_ms) or {16: 10.0}
         self.share = share
+        self.shares: dict[int, float] = {}  # k per α, once a batch of more than one has run
         self.smoothing = smoothing
 
     def _single(self, alpha: int) -> float:
@@ -45,7 +47,7 @@ class CostModel:
         return self.single_ms[top] * alpha / top
 
     def batch_ms(self, alpha: int, n: int) -> float:
-        return self._single(alpha) * (1.0 + self.share * (n - 1))
+        return self._single(alpha) * (1.0 + self.shares.get(alpha, self.share) * (n - 1))
 
     def busy_share_s(self, alpha: int, max_batch: int) -> float:
         """Seconds one request of α costs a busy server: its share of a full batch."""
@@ -56,8 +58,9 @@ class CostModel:
         if n == 1 or alpha not in self.single_ms:
             self.single_ms[alpha] = ms if alpha not in self.single_ms else (1 - s) * self.single_ms[alpha] + s * ms
             return
-        k = (ms / self.single_ms[alpha] - 1.0) / (n - 1)
-        self.share = (1 - s) * self.share + s * min(max(k, 0.02), 1.5)
+        k = min(max((ms / self.single_ms[alpha] - 1.0) / (n - 1), 0.02), 1.5)
+        self.share = (1 - s) * self.share + s * k
+        self.shares[alpha] = (1 - s) * self.shares.get(alpha, self.share) + s * k
 
 
 def take_batch(queue: list[J], max_batch: int) -> list[J]:
