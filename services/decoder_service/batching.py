@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from stae.control.profile import ServerLoad
 from stae.errors import NotReadyError
 from stae.pipeline import Prediction, Received
-from stae.scheduling import CostModel, Job, DecayingRate, refusal, schedule, take_batch, waits
+from stae.scheduling import CostModel, DecayingRate, Job, refusal, schedule, take_batch, waits
 
 RunBatch = Callable[[Sequence[Received], int, dict[str, float]], list[Prediction]]
 

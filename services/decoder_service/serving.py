@@ -150,6 +150,7 @@ class Serving:
             t0 = started
             msg, parse_cpu_ms = await asyncio.to_thread(_on_cpu, decoder.parse, body)  # PayloadError: 400
             kind = type(msg).__name__
+            key = f"{_ENCODING[kind]}:{msg.alpha}"  # the profile's "encoding:α"
             batcher.offer()
             if x_deadline_ms is not None:  # refuse before decoding what the schedule cannot fit
                 early_ms = x_deadline_ms - (time.perf_counter() - arrived) * 1e3
@@ -164,7 +165,6 @@ class Serving:
                     took = (time.perf_counter() - t1) * 1e3
                     self._decode_ms[kind] = self._decode_ms.get(kind, 0.0) * 0.8 + 0.2 * took
                     if self._shared_cores:  # CPU time, not wall time: waiting for a busy core is not a cost
-                        key = f"{_ENCODING[kind]}:{msg.alpha}"
                         per_core = (parse_cpu_ms + restore_cpu_ms) / self._slots
                         self._decode_cost[key] = round(0.8 * self._decode_cost.get(key, per_core) + 0.2 * per_core, 3)
             finally:
@@ -187,7 +187,6 @@ class Serving:
             load = batcher.load(decoder.config.alphas, self._decode_cost)
             if self._shared_cores:
                 now = time.perf_counter()
-                key = f"{_ENCODING[kind]}:{msg.alpha}"
                 self._calibration.answered(now, load.cost_ms.get(msg.alpha, 0.0) + self._decode_cost.get(key, 0.0))
                 factor = self._calibration.factor(now)
                 metrics.calibration.set(factor)
