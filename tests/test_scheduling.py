@@ -293,15 +293,18 @@ def test_calibration_scales_by_modelled_over_measured_work() -> None:
     assert quiet.factor(time.perf_counter()) == 1.0  # a server doing nothing has nothing to calibrate against
 
     cal = Calibration(cores=1, tau_s=0.5)
-    start, cpu0 = time.perf_counter(), time.process_time()
-    now = start
+    start = now = time.perf_counter()
+    mark: tuple[float, float] | None = None  # (time, CPU) 2 s in: the factor averages over the last ~1 s
     while now - start < 3.0:  # 6 time constants of spinning, modelled as 2 ms of work every 10 ms
         tick = now
         while now - tick < 0.01:
             now = time.perf_counter()
         cal.answered(now, 2.0)
         factor = cal.factor(now)
-    busy = (time.process_time() - cpu0) / (now - start)
+        if mark is None and now - start >= 2.0:
+            mark = (now, time.process_time())
+    assert mark is not None
+    busy = (time.process_time() - mark[1]) / (now - mark[0])
     assert busy > 0.1, "this process got almost no CPU"
     assert factor == pytest.approx(0.2 / busy, rel=0.25)  # modelled 0.2 of a core over what it measured
 
