@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from stae.camera.attention import select_frames, select_pixels
+from stae.config import ViTConfig
 from stae.models import (
     STAE,
     CheckpointError,
@@ -25,6 +26,7 @@ from stae.models import (
 )
 from stae.models.checkpoint import parameter_counts
 from stae.models.feature_recovery import TapConv3d
+from stae.models.vit import VideoViT
 from stae.wire import kept_pixels
 
 
@@ -154,6 +156,22 @@ def test_vit_uses_original_frame_indices_as_positions(tiny_model: STAE) -> None:
         default = tiny_model.vit(frames)
     assert not torch.allclose(early, late)
     torch.testing.assert_close(early, default)
+
+
+def test_conv_stem_keeps_videomae_tokens_and_positions() -> None:
+    cfg = ViTConfig(img_size=64, patch_size=16, embed_dim=32, depth=1, num_heads=2, num_classes=3, stem=(8, 16))
+    vit = VideoViT(cfg).eval()
+    assert vit.patch_embed.proj.kernel_size == (2, 4, 4)  # 16 px patches: two stride-2 convs, then 4 x 4
+    frames = torch.randn(2, 6, 3, 64, 64)
+    tokens = vit.patch_embed(frames)
+    assert tokens.shape == (2, 3 * 4 * 4, 32)  # (B, tubelets x 4 x 4, D): as many tokens as without the stem
+    # each sample's tokens depend on that sample's frames only (the stem folds T into the batch and back)
+    other = frames.clone()
+    other[1] = torch.randn_like(other[1])
+    torch.testing.assert_close(vit.patch_embed(other)[0], tokens[0])
+    assert not torch.allclose(vit.patch_embed(other)[1], tokens[1])
+    with pytest.raises(ValueError, match="divisible by 2"):
+        ViTConfig(img_size=64, patch_size=16, stem=(8,) * 5)
 
 
 def test_vit_rejects_wrong_geometry(tiny_model: STAE) -> None:

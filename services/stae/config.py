@@ -42,9 +42,16 @@ class ViTConfig(_Frozen):
     # strongest response of each channel, which lets a small model trained from scratch find a small actor among
     # many background tokens (mean pooling sat at chance for 10 epochs on the synthetic set; max learned in 2).
     pool: Literal["mean", "max"] = "mean"
+    # Convolutions before the tubelet projection (Xiao et al., "Early convolutions help transformers see better",
+    # NeurIPS 2021): each entry is one 3 x 3 stride-2 conv of that width on every frame, then the projection covers
+    # the remaining patch_size / 2^len(stem) pixels, so the tokens stay VideoMAE's. Empty is VideoMAE's own patchify
+    # (its checkpoints); a small model trained from scratch on real footage needs the convolutions' local features.
+    stem: tuple[int, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        if self.patch_size % 2 ** len(self.stem):
+            raise ValueError(f"patch_size {self.patch_size} is not divisible by 2^{len(self.stem)} (one per stem conv)")
         if self.img_size % self.patch_size:
             raise ValueError(f"img_size {self.img_size} is not a multiple of patch_size {self.patch_size}")
         if self.num_frames % self.tubelet_size:

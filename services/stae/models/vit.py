@@ -82,16 +82,25 @@ class Block(nn.Module):
 
 
 class PatchEmbed(nn.Module):
+    """VideoMAE's tubelet projection, after the optional per-frame conv stem (``ViTConfig.stem``)."""
+
     def __init__(self, cfg: ViTConfig) -> None:
         super().__init__()
-        self.proj = nn.Conv3d(
-            cfg.in_chans,
-            cfg.embed_dim,
-            kernel_size=(cfg.tubelet_size, cfg.patch_size, cfg.patch_size),
-            stride=(cfg.tubelet_size, cfg.patch_size, cfg.patch_size),
-        )
+        layers: list[nn.Module] = []
+        chans = cfg.in_chans
+        for width in cfg.stem:
+            layers += [nn.Conv2d(chans, width, 3, stride=2, padding=1), nn.GroupNorm(1, width), nn.GELU()]
+            chans = width
+        self.stem = nn.Sequential(*layers) if layers else None
+        p = cfg.patch_size // 2 ** len(cfg.stem)
+        tubelet = (cfg.tubelet_size, p, p)
+        self.proj = nn.Conv3d(chans, cfg.embed_dim, kernel_size=tubelet, stride=tubelet)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.stem is not None:
+            b, t = x.shape[:2]
+            x = self.stem(x.flatten(0, 1))  # (B*T, C, H, W) -> (B*T, C', H/2^k, W/2^k)
+            x = x.reshape(b, t, *x.shape[1:])  # (B, T, C', H', W')
         x = self.proj(x.transpose(1, 2))  # (B, T, C, H, W) -> (B, D, T/t, H/p, W/p)
         return x.flatten(2).transpose(1, 2)  # (B, N, D), tokens in t, h, w order
 
