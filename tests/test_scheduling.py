@@ -282,31 +282,33 @@ def test_offered_rate_reads_a_steady_rate_and_decays() -> None:
     assert rate.per_s(20.0) < 1  # ten seconds without a request
 
 
-def test_calibration_scales_by_modelled_over_measured_work() -> None:
-    """A CPU decoder's published time per request is scaled by the work its cost model accounts for over the CPU
-    time it really spends; the expectation is computed from this process's own CPU clock over the same interval, so
-    a loaded machine (which gives this process less CPU) changes both sides alike."""
+def test_calibration_takes_the_unmodelled_work_off_the_time_per_request() -> None:
+    """A CPU decoder's published time per request loses the CPU time its cost model does not account for, spread
+    over the offered requests; the expectation is computed from this process's own CPU clock over the same
+    interval, so a loaded machine (which gives this process less CPU) changes both sides alike."""
     from decoder_service.serving import Calibration
 
     quiet = Calibration(cores=1, tau_s=0.5)
     time.sleep(0.2)
-    assert quiet.factor(time.perf_counter()) == 1.0  # a server doing nothing has nothing to calibrate against
+    assert quiet.budget_ms(time.perf_counter(), 10.0, 0.9) == 10.0  # an idle server has nothing to calibrate
 
     cal = Calibration(cores=1, tau_s=0.5)
     start = now = time.perf_counter()
-    mark: tuple[float, float] | None = None  # (time, CPU) 2 s in: the factor averages over the last ~1 s
-    while now - start < 3.0:  # 6 time constants of spinning, modelled as 2 ms of work every 10 ms
+    mark: tuple[float, float] | None = None  # (time, CPU) 2 s in: the budget averages over the last ~1 s
+    while now - start < 3.0:  # 6 time constants of spinning, modelled as 8 ms of work every 10 ms
         tick = now
         while now - tick < 0.01:
             now = time.perf_counter()
-        cal.answered(now, 2.0)
-        factor = cal.factor(now)
+        cal.answered(now, 8.0)
+        budget = cal.budget_ms(now, 10.0, 0.9)
         if mark is None and now - start >= 2.0:
             mark = (now, time.process_time())
     assert mark is not None
     busy = (time.process_time() - mark[1]) / (now - mark[0])
     assert busy > 0.1, "this process got almost no CPU"
-    assert factor == pytest.approx(0.2 / busy, rel=0.25)  # modelled 0.2 of a core over what it measured
+    # 10 ms per request at 90% busy is 90 requests/s; (busy x 1 s - 800 ms modelled) / 90 comes off each one
+    expected = min(max(10.0 - (busy * 1e3 - 800.0) / 90.0, 2.5), 40.0)
+    assert budget == pytest.approx(expected, rel=0.1)
 
 
 def test_weighted_round_robin_interleaves_by_weight_and_skips_zero() -> None:

@@ -66,7 +66,6 @@ def create_app(settings: DecoderSettings | None = None) -> FastAPI:
             cost=CostModel({a: times.vit_ms[a] + times.fr_ms.get(a, 0.0) for a in times.vit_ms}),
             default_deadline_s=cfg.request_timeout_s,
             target_utilisation=cfg.target_utilisation,
-            niceness=cfg.infer_niceness,
         )
 
         def on_batch(size: int, timings: dict[str, float]) -> None:

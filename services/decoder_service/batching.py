@@ -27,9 +27,6 @@ import asyncio
 import bisect
 import itertools
 import math
-import os
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -92,15 +89,6 @@ class BatchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def _lower_priority(niceness: int) -> None:
-    """Run this thread (and the intra-op threads its first forward pass starts, which inherit it) ``niceness``
-    steps below the event loop: on a CPU decoder the loop, which answers and refuses requests, then gets a core
-    at once instead of queueing behind the model. Linux sets nice per thread; elsewhere this does nothing."""
-    if niceness and sys.platform == "linux":
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
-
-
 class Batcher:
     def __init__(
         self,
@@ -112,7 +100,6 @@ class Batcher:
         cost: CostModel | None = None,
         default_deadline_s: float = 30.0,
         target_utilisation: float = 0.9,
-        niceness: int = 0,
     ) -> None:
         self.run = run
         self.max_batch = max_batch
@@ -127,9 +114,7 @@ class Batcher:
         self._running = False
         self.offered = DecayingRate()
         self.target_utilisation = target_utilisation
-        self._executor = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="infer", initializer=_lower_priority, initargs=(niceness,)
-        )
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="infer")
         self._task: asyncio.Task[None] | None = None
         self.on_batch: Callable[[int, dict[str, float]], None] | None = None
         self.on_missed: Callable[[int], None] | None = None

@@ -61,7 +61,7 @@ class Metrics:
         )
         self.calibration = Gauge(
             "stae_decoder_cost_calibration",
-            "Modelled over measured work (CPU decoder): the factor applied to the published time per request",
+            "Published over uncalibrated time per request (CPU decoder): what the unmodelled work left of it",
             registry=r,
         )
         self.delivery_bps = Histogram(
@@ -81,11 +81,13 @@ def _on_cpu(fn: Callable[[A], R], arg: A) -> tuple[R, float]:
 
 class Calibration:
     """What the published costs leave out on a CPU decoder, where one request's work is HTTP handling, parsing and
-    decoding as well as its share of a forward pass, and refused requests cost something too: the modelled work of
-    the answered requests per second (``ServerLoad.cost_ms`` + ``decode_ms``, in server milliseconds) against the
-    process's measured CPU time per second over its cores, both averaged over ``tau_s``. The published time per
-    request is scaled by their ratio, so the controller's sum of modelled costs fits what the server really has
-    (a model that over-counts leaves the cores idle, one that under-counts keeps them overloaded)."""
+    decoding as well as its share of a forward pass, and refused requests cost something too. The process's
+    measured CPU time per second (over its cores) minus the modelled work of the answered requests per second
+    (``ServerLoad.cost_ms`` + ``decode_ms``), both averaged over ``tau_s``, is the work the model misses; spread
+    over the offered requests it comes off the published time per request, so the controller's sum of modelled
+    costs fits what the server really has. The correction is additive, not a factor: overhead per request does
+    not scale with the model's cost, and a factor (modelled over measured) shrank the budget most when cheap
+    budgets were chosen, which kept the fleet at its cheapest budget long after the server had room."""
 
     def __init__(self, cores: int, tau_s: float = 2.0, bounds: tuple[float, float] = (0.25, 4.0)) -> None:
         self.cores, self.tau_s, self.bounds = cores, tau_s, bounds
@@ -96,7 +98,10 @@ class Calibration:
     def answered(self, now: float, modelled_ms: float) -> None:
         self.modelled.add(now, modelled_ms)
 
-    def factor(self, now: float) -> float:
+    def budget_ms(self, now: float, budget_ms: float, utilisation: float) -> float:
+        """``budget_ms`` (``utilisation`` x 1 s / offered per second) less the unmodelled work per offered
+        request, bounded to ``bounds`` x ``budget_ms``: the budget at which modelled plus unmodelled work keeps
+        the cores ``utilisation`` busy."""
         cpu = time.process_time()
         if now - self._at >= 0.05:  # shorter intervals read the clock's granularity
             busy = (cpu - self._cpu) / (now - self._at) / self.cores
@@ -104,9 +109,12 @@ class Calibration:
             self._busy = busy if self._busy is None else (1 - w) * self._busy + w * busy
             self._at, self._cpu = now, cpu
         if self._busy is None or self._busy < 0.1:  # a quiet server: nothing to calibrate against
-            return 1.0
+            return budget_ms
+        # offered per s = utilisation x 1e3 / budget_ms, so unmodelled ms per request = unmodelled ms per s x that
+        unmodelled_per_s = self._busy * 1e3 - self.modelled.per_s(now)
+        calibrated = budget_ms - unmodelled_per_s * budget_ms / (utilisation * 1e3)
         lo, hi = self.bounds
-        return min(max(self.modelled.per_s(now) / 1e3 / self._busy, lo), hi)
+        return min(max(calibrated, lo * budget_ms), hi * budget_ms)
 
 
 _ENCODING = {"SemanticTensor": "lossless", "CodedClip": "h264", "LatentClip": "latent"}  # the profile's names
@@ -188,10 +196,10 @@ class Serving:
             if self._shared_cores:
                 now = time.perf_counter()
                 self._calibration.answered(now, load.cost_ms.get(msg.alpha, 0.0) + self._decode_cost.get(key, 0.0))
-                factor = self._calibration.factor(now)
-                metrics.calibration.set(factor)
                 if load.budget_ms is not None:
-                    load = load.model_copy(update={"budget_ms": round(load.budget_ms * factor, 3)})
+                    budget = self._calibration.budget_ms(now, load.budget_ms, batcher.target_utilisation)
+                    metrics.calibration.set(budget / load.budget_ms)
+                    load = load.model_copy(update={"budget_ms": round(budget, 3)})
             for a, ms in load.wait_ms.items():
                 metrics.predicted_wait.labels(str(a)).set(ms / 1e3)
             if delivery_bps is not None:

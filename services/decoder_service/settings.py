@@ -33,13 +33,6 @@ class DecoderSettings(BaseSettings):
         description="the busy share the decoder's published time per request aims at: each answer reports "
         "(target x 1 s) / (requests offered per second) as budget_ms, which controllers fit",
     )
-    infer_niceness: int = Field(
-        10,
-        ge=0,
-        le=19,
-        description="nice steps the model's thread runs below the HTTP loop (Linux): on a CPU decoder the loop then "
-        "answers and refuses requests at once instead of waiting for a core behind the model; 0: same priority",
-    )
     max_payload_bytes: int = Field(16 * 2**20, ge=1024, description="larger bodies get 413")
     request_timeout_s: float = Field(30.0, gt=0, description="a request waiting longer gets 504")
     warmup_reps: int = Field(3, ge=1, description="timed runs per budget when profiling at start-up")

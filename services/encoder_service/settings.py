@@ -59,6 +59,9 @@ class EncoderSettings(BaseSettings):
     local_checkpoint: str | None = Field(None, description="enables local computing with this checkpoint")
     decoder_timeout_s: float = Field(10.0, gt=0, description="read timeout of a call to the decoder")
     decoder_connect_timeout_s: float = Field(1.0, gt=0, description="connect timeout to the decoder")
+    decoder_max_connections: int = Field(
+        16, ge=1, le=1024, description="requests in flight to each decoder at once (more wait for a connection)"
+    )
     max_upload_bytes: int = Field(64 * 2**20, ge=1024, description="larger uploads get 413")
     max_clip_frames: int = Field(9000, ge=16, description="frames a clip may have (5 minutes at 30 fps)")
     max_intakes: int = Field(
@@ -160,7 +163,17 @@ def build_service(cfg: EncoderSettings) -> RecognitionService:
     urls = [u.strip() for u in cfg.decoder_url.split(",") if u.strip()]
     verify = client_tls(cfg.decoder_ca_file, cfg.decoder_client_cert_file, cfg.decoder_client_key_file)
     edge = Decoders(
-        [EdgeClient(u, token, cfg.decoder_timeout_s, cfg.decoder_connect_timeout_s, verify=verify) for u in urls]
+        [
+            EdgeClient(
+                u,
+                token,
+                cfg.decoder_timeout_s,
+                cfg.decoder_connect_timeout_s,
+                verify=verify,
+                max_connections=cfg.decoder_max_connections,
+            )
+            for u in urls
+        ]
     )
     settings = RecognitionSettings(
         default_deadline_ms=cfg.default_deadline_ms,
