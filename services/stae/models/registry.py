@@ -58,8 +58,8 @@ def tiny(num_classes: int) -> STAEConfig:
 def tiny_conv(num_classes: int) -> STAEConfig:
     """``tiny`` with a conv stem before its tubelet projection (three 3 x 3 stride-2 convs of 24, 48, 96 channels,
     then 2 x 2 x 2 tubelets of their 8 x 8 map): the same 4 x 4 tokens per tubelet, but each token is built from
-    local features instead of one linear map of 16 x 16 raw pixels. On real moving backgrounds the patchify ViT
-    topped out far below a 39 k-parameter conv net on the same clips."""
+    local features instead of one linear map of 16 x 16 raw pixels. Over real moving backgrounds it scores 92.4%
+    on unseen videos where ``tiny`` scored 65.7% (models/tiny-conv-synth-stock)."""
     cfg = tiny(num_classes)
     return cfg.model_copy(update={"name": "tiny-conv", "vit": cfg.vit.model_copy(update={"stem": (24, 48, 96)})})
 
