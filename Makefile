@@ -7,7 +7,7 @@ TOOLS  := .tools
 SHARED ?= ../shared/data
 CLIP   ?= $(SHARED)/clips/arm_wrestling_k400.mp4
 
-.PHONY: certs setup test test-fast lint typecheck unit bench bench-codec bench-latent bench-camera reliability demo sdk tiny-synth tiny-conv-synth tiny-synth-codec tiny-synth-latent tiny-synth-latent-low tiny-synth-latent-h264vit clean
+.PHONY: certs setup test test-fast lint typecheck unit bench bench-codec bench-latent bench-camera reliability demo sdk tiny-synth tiny-conv-synth tiny-synth-codec tiny-synth-latent tiny-synth-latent-low tiny-synth-latent-h264vit tiny-conv-latent clean
 
 setup: $(STAMP) $(TOOLS)/promtool
 
@@ -233,6 +233,35 @@ tiny-synth-latent-h264vit: $(STAMP)
 	$(VENV)/bin/stae export-onnx models/tiny-synth-latent-h264vit
 	$(VENV)/bin/stae profile --checkpoint models/tiny-synth-latent-h264vit --clip $(CLIP) --reps 5 \
 		--json-out models/tiny-synth-latent-h264vit/profile.json
+
+# The conv-stem ViT behind the services' payloads (issues 21 and 22): models/tiny-conv-synth-stock's ViT fine-tuned
+# 3 epochs on H.264 of all 16 frames (the strong baseline: what a user who fine-tunes for H.264 deploys), then
+# models/tiny-synth-latent-h264vit's learned codec trained 3 epochs against that *frozen* ViT (--codec-from): wire
+# v3, wire v2 of 16 frames and the baseline are classified by one ViT with one training. The frontier over the
+# unseen and the seen videos' held-out clips (every method on the same 150 clips); ships as models/tiny-conv-latent.
+CH := $(WORK)/conv-h264
+CL := $(WORK)/conv-latent
+tiny-conv-latent: $(STAMP)
+	test -f $(CONV)/config.json || $(MAKE) tiny-conv-synth
+	test -f $(WORK)/latent-data/train.txt || $(VENV)/bin/stae synth --out $(WORK)/latent-data --classes 10 \
+		--clips-per-class 200 --size 64 --seed 0 $(FOOTAGE)
+	test -f $(WORK)/held/test_unseen.txt || $(VENV)/bin/stae synth --out $(WORK)/held --classes 10 \
+		--clips-per-class 15 --test-share 1 --size 64 --seed 4242 $(FOOTAGE)
+	$(VENV)/bin/stae -v finetune-codec $(CONV) --data $(WORK)/latent-data --cache $(WORK)/cache-latent --out $(CH) \
+		--settings 16,1,1 --lossless-share 0 --epochs 3 --workers 1
+	$(VENV)/bin/stae -v finetune-latent $(CH) --codec-from models/tiny-synth-latent-h264vit --data $(WORK)/latent-data \
+		--cache $(WORK)/cache-latent --out $(CL) --alphas 16 --epochs 3 --rate-warmup 0 --workers 1
+	$(VENV)/bin/stae -v frontier $(CL) --data $(WORK)/held --split test_unseen --clips 150 --cache $(WORK)/cache-held \
+		--stock $(CONV) --baseline $(CH) --store --fresh-store --json $(CL)/frontier-unseen.json \
+		--markdown $(CL)/frontier-unseen.md --plot $(CL)/codec_frontier_unseen.png
+	$(VENV)/bin/stae -v frontier $(CL) --data $(WORK)/held --split test --clips 150 --cache $(WORK)/cache-held \
+		--stock $(CONV) --baseline $(CH) --json $(CL)/frontier.json --markdown $(CL)/frontier.md \
+		--plot $(CL)/codec_frontier.png
+	rm -rf models/tiny-conv-latent && mkdir -p models/tiny-conv-latent
+	cp $(CL)/* $(WORK)/held/backgrounds.json models/tiny-conv-latent/
+	$(VENV)/bin/stae export-onnx models/tiny-conv-latent
+	$(VENV)/bin/stae profile --checkpoint models/tiny-conv-latent --clip $(CLIP) --reps 5 \
+		--json-out models/tiny-conv-latent/profile.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -129,6 +129,7 @@ def test_v2_round_trip_and_overhead() -> None:
     assert isinstance(back, CodedClip)
     np.testing.assert_array_equal(back.frame_indices, clip.frame_indices)
     assert (back.coded_height, back.coded_width, back.stream, back.beta) == (32, 32, clip.stream, 1.0)
+    assert wire.peek(data) == (2, 16, 3, 64, 64, 4)  # version, T, C, H, W, α from the fixed header alone
 
 
 def _reseal(data: bytes) -> bytes:

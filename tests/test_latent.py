@@ -94,7 +94,7 @@ def test_corrupt_or_foreign_streams_raise_rans_error(rng: np.random.Generator) -
 def test_latent_clip_framing_and_bad_payloads(rng: np.random.Generator) -> None:
     clip = LatentClip(16, np.array([0, 3, 9], dtype=np.int64), 2, 16, 64, 64, 0xDEADBEEF, b"\x01\x02\x03\x04")
     data = wire.pack_latent(clip)
-    assert len(data) == wire.latent_overhead(16) + 4 and wire.geometry(data) == (16, 3, 64, 64)
+    assert len(data) == wire.latent_overhead(16) + 4 and wire.peek(data) == (3, 16, 3, 64, 64, 3)
     back = wire.unpack(data)
     assert isinstance(back, LatentClip) and back.tables_id == 0xDEADBEEF and back.level == 2
     assert back.latent_shape == (3, 16, 8, 8) and back.stream == clip.stream
@@ -223,7 +223,9 @@ def test_symbol_histograms_count_every_symbol() -> None:
 
 
 @pytest.mark.slow
-def test_finetune_latent_trains_the_codec_only_and_ships_tables_and_onnx(tmp_path: Path) -> None:
+def test_finetune_latent_trains_the_codec_only_and_ships_tables_and_onnx(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`stae finetune-latent` on a few clips: the ViT and FA are untouched (frozen), the codec moved, and the
     checkpoint carries latent.json and latent.onnx that the torch-free camera loads."""
     from safetensors.torch import load_file
@@ -243,6 +245,20 @@ def test_finetune_latent_trains_the_codec_only_and_ships_tables_and_onnx(tmp_pat
     assert info.config.latent is not None and info.config.latent.channels == 4
     assert (info.path / "latent.onnx").is_file() and LatentTables.load(info.path).channels == 4
     assert SemanticEncoder.from_checkpoint(info, runtime="onnx").latent_tables is not None
+    # --codec-from: that codec carried onto a checkpoint of another ViT (the conv stem), its ViT frozen
+    conv = save_checkpoint(STAE(build_config("tiny-conv", labels=("move_right", "move_left"))).eval(), tmp_path / "cv")
+    refused = ["finetune-latent", str(conv), "--codec-from", str(base), "--data", str(tmp_path / "d"), "--out", "x"]
+    assert main(refused) == 2 and "no latent codec" in capsys.readouterr().err
+    grafted = ["finetune-latent", str(conv), "--codec-from", str(tmp_path / "lt"), "--data", str(tmp_path / "d")]
+    assert main([*grafted, "--out", str(tmp_path / "cl"), "--epochs", "1", "--workers", "0"]) == 0
+    conv_before, conv_after = (
+        load_file(str(conv / "model.safetensors")),
+        load_file(str(tmp_path / "cl" / "model.safetensors")),
+    )
+    assert all(torch.equal(conv_before[k], conv_after[k]) for k in conv_before)
+    carried = read_checkpoint(tmp_path / "cl")
+    assert carried.config.latent is not None and carried.config.latent.channels == 4  # the donor's, not the default
+    assert carried.metadata["codec_from"] == str(tmp_path / "lt")
 
 
 @pytest.mark.slow

@@ -69,6 +69,8 @@ def tensors(draw: st.DrawFn) -> SemanticTensor:
 def test_round_trip(tensor: SemanticTensor, entropy: wire.EntropyCoder, quality: int) -> None:
     data = pack(tensor, entropy=entropy, quality=quality)
     assert_same(unpack(data), tensor)
+    head = wire.peek(data)
+    assert head == (1, tensor.num_frames, tensor.channels, tensor.height, tensor.width, tensor.alpha)
 
 
 @settings(max_examples=300, deadline=None)

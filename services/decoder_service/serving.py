@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from decoder_service.batching import Batcher, DeadlineMissed
 from decoder_service.settings import DecoderSettings
+from stae import wire
 from stae.edge import InferResponse, Label
 from stae.pipeline import SemanticDecoder
 from stae.scheduling import DecayingRate
@@ -117,7 +118,7 @@ class Calibration:
         return min(max(calibrated, lo * budget_ms), hi * budget_ms)
 
 
-_ENCODING = {"SemanticTensor": "lossless", "CodedClip": "h264", "LatentClip": "latent"}  # the profile's names
+_ENCODING = {wire.VERSION: "lossless", wire.CODED_VERSION: "h264", wire.LATENT_VERSION: "latent"}  # the profile's
 
 
 class Serving:
@@ -130,7 +131,7 @@ class Serving:
         self._slots = len(os.sched_getaffinity(0))
         self._decode_slots = asyncio.Semaphore(self._slots)
         self._decoding = 0  # requests waiting for or in the decoding stage
-        self._decode_ms: dict[str, float] = {}  # running mean of a message kind's decoding time
+        self._decode_ms: dict[int, float] = {}  # running mean of a wire version's decoding time
         # Published with the load where decoding competes with the model for the cores (a CPU decoder): per
         # "encoding:α", the running mean of the CPU time one payload takes to parse and decode, per core.
         self._shared_cores = decoder.device.type == "cpu"
@@ -156,22 +157,24 @@ class Serving:
             decoder, batcher, metrics, cfg = self.decoder, self.batcher, self.metrics, self.cfg
             metrics.payload_bytes.observe(len(body))
             t0 = started
+            head = wire.peek(body)  # the fixed header (bytes, no parsing): None for what parse will refuse
+            if head is not None:
+                batcher.offer()
+                if x_deadline_ms is not None:  # refuse before any work (a thread, parsing, decoding) what the
+                    # schedule cannot fit. Decoding waits its turn too: the requests ahead of it there, per core.
+                    early_ms = x_deadline_ms - (time.perf_counter() - arrived) * 1e3
+                    ahead = self._decoding / self._slots
+                    batcher.precheck(head.alpha, early_ms - self._decode_ms.get(head.version, 0.0) * (1 + ahead))
             msg, parse_cpu_ms = await asyncio.to_thread(_on_cpu, decoder.parse, body)  # PayloadError: 400
-            kind = type(msg).__name__
-            key = f"{_ENCODING[kind]}:{msg.alpha}"  # the profile's "encoding:α"
-            batcher.offer()
-            if x_deadline_ms is not None:  # refuse before decoding what the schedule cannot fit
-                early_ms = x_deadline_ms - (time.perf_counter() - arrived) * 1e3
-                # Decoding waits its turn too: the requests ahead of it in that stage, a slot per core.
-                ahead = self._decoding / self._slots
-                batcher.precheck(msg.alpha, early_ms - self._decode_ms.get(kind, 0.0) * (1 + ahead))
+            version = wire.VERSION_OF[type(msg)]
+            key = f"{_ENCODING[version]}:{msg.alpha}"  # the profile's "encoding:α"
             self._decoding += 1
             try:
                 async with self._decode_slots:  # one video or latent decode per core: more only slow each other down
                     t1 = time.perf_counter()
                     tensor, restore_cpu_ms = await asyncio.to_thread(_on_cpu, decoder.restore, msg)
                     took = (time.perf_counter() - t1) * 1e3
-                    self._decode_ms[kind] = self._decode_ms.get(kind, 0.0) * 0.8 + 0.2 * took
+                    self._decode_ms[version] = self._decode_ms.get(version, 0.0) * 0.8 + 0.2 * took
                     if self._shared_cores:  # CPU time, not wall time: waiting for a busy core is not a cost
                         per_core = (parse_cpu_ms + restore_cpu_ms) / self._slots
                         self._decode_cost[key] = round(0.8 * self._decode_cost.get(key, per_core) + 0.2 * per_core, 3)

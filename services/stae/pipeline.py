@@ -143,9 +143,9 @@ class SemanticDecoder:
         """The wire message, checked against this model's geometry (cheap: no video or latent decoding)."""
         cfg = self.config
         want = (cfg.num_frames, cfg.vit.in_chans, cfg.img_size, cfg.img_size)
-        got = wire.geometry(payload)  # from the header alone: no work on another model's payload
-        if got is not None and got != want:
-            raise PayloadError(f"payload geometry {got} (T, C, H, W) does not match this model's {want}")
+        head = wire.peek(payload)  # from the header alone: no work on another model's payload
+        if head is not None and head.geometry != want:
+            raise PayloadError(f"payload geometry {head.geometry} (T, C, H, W) does not match this model's {want}")
         return wire.unpack(payload, self.limits)
 
     def restore(self, msg: SemanticTensor | wire.CodedClip | wire.LatentClip) -> Received:

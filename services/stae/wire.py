@@ -19,7 +19,7 @@ import struct
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 import brotli
 import numpy as np
@@ -250,6 +250,9 @@ class LatentClip:
             raise PayloadError(f"the latent stream is {len(self.stream)} bytes; a stream is even, at least 4")
 
 
+VERSION_OF: dict[type, int] = {SemanticTensor: VERSION, CodedClip: CODED_VERSION, LatentClip: LATENT_VERSION}
+
+
 def _check_kept_frames(t: int, idx: npt.NDArray[np.int64], lim: WireLimits) -> None:
     """The clip length and kept-frame indices of a version 2 or 3 message, within ``lim``."""
     if not 1 <= t <= min(lim.max_frames, 255):
@@ -448,22 +451,38 @@ def _brotli_bounded(body: bytes, expected: int) -> bytes:
     return bytes(out)
 
 
-def geometry(data: bytes | bytearray | memoryview) -> tuple[int, int, int, int] | None:
-    """(T, C, H, W) from a payload's fixed header alone (no checksum, nothing decompressed), or None when the
-    bytes are too short or not a STAE message of a known version: a decoder refuses another model's payload
+class Header(NamedTuple):
+    """What a payload's fixed header says of its clip, read without checking or decompressing anything."""
+
+    version: int
+    frames: int  # T
+    channels: int  # C
+    height: int
+    width: int
+    alpha: int  # kept frames
+
+    @property
+    def geometry(self) -> tuple[int, int, int, int]:
+        """(T, C, H, W)"""
+        return self.frames, self.channels, self.height, self.width
+
+
+def peek(data: bytes | bytearray | memoryview) -> Header | None:
+    """The fixed header alone (no checksum, nothing decompressed), or None when the bytes are too short or not a
+    STAE message of a known version: a decoder refuses another model's payload, or one its schedule cannot fit,
     from this before any work. ``unpack`` still validates everything."""
     data = bytes(data[:HEADER_BYTES])
     if len(data) < 5 or data[:4] != MAGIC:
         return None
     if data[4] == VERSION and len(data) >= HEADER_BYTES:
-        (_, _, _, _, _, t, _, c, _, h, w, *_rest) = _HEADER.unpack_from(data)
-        return t, c, h, w
+        (_, _, _, _, _, t, alpha, c, _, h, w, *_rest) = _HEADER.unpack_from(data)
+        return Header(VERSION, t, c, h, w, alpha)
     if data[4] == CODED_VERSION and len(data) >= CODED_HEADER_BYTES:
-        (_, _, _, t, _, _, _, h, w, _, _) = _CODED_HEADER.unpack_from(data)
-        return t, 3, h, w
+        (_, _, _, t, alpha, _, _, h, w, _, _) = _CODED_HEADER.unpack_from(data)
+        return Header(CODED_VERSION, t, 3, h, w, alpha)
     if data[4] == LATENT_VERSION and len(data) >= LATENT_HEADER_BYTES:
-        (_, _, t, _, _, _, h, w, _) = _LATENT_HEADER.unpack_from(data)
-        return t, 3, h, w
+        (_, _, t, alpha, _, _, h, w, _) = _LATENT_HEADER.unpack_from(data)
+        return Header(LATENT_VERSION, t, 3, h, w, alpha)
     return None
 
 

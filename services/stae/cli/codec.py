@@ -66,6 +66,15 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
     from stae.train.latent import LatentTrainConfig, finetune_latent
 
     model, info = load_model(args.checkpoint)
+    if args.codec_from:  # another checkpoint's trained codec on this one's model (e.g. a new ViT for a codec)
+        donor, _ = load_model(args.codec_from)
+        if donor.latent is None or donor.cfg.latent is None:
+            raise CLIError(f"--codec-from {args.codec_from}: that checkpoint has no latent codec (wire v3)")
+        ours, theirs = (model.cfg.vit, donor.cfg.vit)
+        if (ours.img_size, ours.num_frames, ours.in_chans) != (theirs.img_size, theirs.num_frames, theirs.in_chans):
+            raise CLIError(f"--codec-from {args.codec_from}: its frames are not the checkpoint's geometry")
+        model.latent = donor.latent
+        model.cfg = model.cfg.model_copy(update={"latent": donor.cfg.latent})
     given = {"channels": args.channels, "width": args.width, "rate_weights": args.rate_weights, "alphas": args.alphas}
     base = model.cfg.latent or LatentConfig()  # a checkpoint with a codec: continue it (new λs, α, epochs)
     latent = LatentConfig.model_validate({**base.model_dump(), **{k: v for k, v in given.items() if v is not None}})
@@ -82,6 +91,8 @@ def cmd_finetune_latent(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     meta = dict(info.metadata)
+    if args.codec_from:
+        meta["codec_from"] = str(args.codec_from)
     if args.vit_from:  # the codec trained against another checkpoint's classifier (e.g. the strong baseline's)
         donor, _ = load_model(args.vit_from)
         if donor.cfg.vit != model.cfg.vit:
@@ -202,6 +213,11 @@ def add(sub: Any) -> None:
     lt.add_argument("--vit-lr", type=float, default=0.0, help="fine-tune the ViT too (0: frozen, serves v1/v2)")
     lt.add_argument(
         "--vit-from", help="start from this checkpoint's ViT (same architecture), e.g. the H.264-fine-tuned baseline's"
+    )
+    lt.add_argument(
+        "--codec-from",
+        help="start from this checkpoint's latent codec (same frame geometry, any ViT), e.g. a codec "
+        "trained for another ViT",
     )
     lt.add_argument("--recon", type=float, default=1.0, help="weight of the frames' mean squared error")
     lt.add_argument("--rate-warmup", type=float, default=1.0, help="epochs over which the rate weight ramps up")
