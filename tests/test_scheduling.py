@@ -319,3 +319,56 @@ def test_weighted_round_robin_interleaves_by_weight_and_skips_zero() -> None:
     assert picks.count(0) == 30 and picks.count(1) == 10 and 2 not in picks
     # evenly interleaved: never more than three of target 0 in a row
     assert "0000" not in "".join(map(str, picks))
+
+
+def test_edge_client_keeps_at_most_its_connections_in_flight_and_takes_the_wait_off_the_deadline() -> None:
+    """The camera's client of a decoder (stae.edge.EdgeClient) over real HTTP on loopback: a server that takes
+    50 ms per request and answers 503 + Retry-After sees at most ``max_connections`` requests at once, every
+    request is answered, and one that waited for a slot sends the deadline it has left, not the one it was given."""
+    from stae.edge import EdgeClient
+    from stae.errors import RefusedError
+
+    deadlines: list[float] = []
+    in_flight, peak, connections = 0, 0, 0
+
+    async def main() -> list[object]:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal in_flight, peak, connections
+            connections += 1
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:  # the client closed its kept-alive connection
+                    return
+                lines = head.decode().split("\r\n")[1:]
+                fields = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines if ": " in line)}
+                await reader.readexactly(int(fields.get("content-length", "0")))
+                in_flight += 1
+                peak = max(peak, in_flight)
+                deadlines.append(float(fields["x-deadline-ms"]))
+                await asyncio.sleep(0.05)
+                in_flight -= 1
+                body = b'{"detail": "busy"}'
+                writer.write(
+                    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+                )
+                await writer.drain()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with EdgeClient(f"http://127.0.0.1:{port}", "t", timeout_s=10, max_connections=2) as client:
+                results = await asyncio.gather(
+                    *(client.infer(b"x" * 100, 1, f"r{i}", deadline_ms=5000.0) for i in range(6)),
+                    return_exceptions=True,
+                )
+        finally:
+            server.close()
+        return results
+
+    results = asyncio.run(main())
+    assert all(isinstance(r, RefusedError) and r.retry_after_s == 2.0 for r in results), results
+    assert peak == 2 and connections == 2  # two kept-alive connections served all six
+    assert len(deadlines) == 6 and max(deadlines) <= 5000.0
+    assert min(deadlines) <= 5000.0 - 90  # the last two waited for two 50-ms turns before they were sent
