@@ -14,9 +14,10 @@ import pytest
 from stae.camera import SemanticEncoder
 from stae.camera.attention import OnnxAttention, select_frames, select_pixels
 from stae.checkpoint import CheckpointError, read_checkpoint
+from stae.processes import SHIPPED_CHECKPOINT
 from stae.video import read_clip
 
-SHIPPED = Path(__file__).resolve().parents[1] / "models" / "tiny-synth"
+SHIPPED = SHIPPED_CHECKPOINT
 
 
 @pytest.fixture(scope="module")

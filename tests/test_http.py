@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ROOT
 from helpers import API_KEY, TOKEN
 
 from decoder_service.app import create_app as create_decoder
@@ -25,9 +24,10 @@ from encoder_service.app import get_service
 from encoder_service.settings import EncoderSettings, build_service
 from stae.camera.recognition import RecognitionService
 from stae.control.profile import Profile
+from stae.processes import SHIPPED_CHECKPOINT
 
 pytestmark = pytest.mark.anyio  # async tests through anyio's pytest plugin (anyio comes with httpx)
-MODEL = ROOT / "models" / "tiny-synth"
+MODEL = SHIPPED_CHECKPOINT
 KEY = {"X-API-Key": API_KEY}
 Decoder = Callable[[httpx.Request], httpx.Response]
 

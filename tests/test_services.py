@@ -18,6 +18,8 @@ import pytest
 from helpers import API_KEY, TOKEN, RedisServer, Service, decoder_env, encoder_env, random_model_payloads
 from prometheus_client.parser import text_string_to_metric_families
 
+from stae.processes import SHIPPED_CHECKPOINT
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.usefixtures("redis_server"),  # fails in CI (STAE_CI=1) when redis-server is missing
@@ -258,7 +260,7 @@ def test_stae_demo_runs_the_whole_system(clips: list[Path]) -> None:
     assert "=== request 1" in out and "=== request 2" in out
     assert "(prior)" in out and "(measured)" in out  # the second request plans with the first one's sample
     assert "payload:" in out and "ms deadline: " in out  # met or missed: load-dependent
-    assert "models/tiny-synth" in out  # the shipped model
+    assert f"models/{SHIPPED_CHECKPOINT.name}" in out  # the shipped model
     # and ten of its actions over footage of videos it never saw, each with its true class
     assert "never seen in training ===" in out and "of 10 recognised (chance: 1 in 10)" in out
 

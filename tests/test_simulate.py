@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, SHARED_DATA
+from conftest import SHARED_DATA
 from helpers import TEST_PROFILE, prerequisite
 
 from stae.control.profile import Profile
+from stae.processes import SHIPPED_CHECKPOINT
 from stae.simulate import Trace, simulate
 
 PROFILE = TEST_PROFILE
@@ -129,7 +130,7 @@ def test_fleet_load_aware_beats_oblivious_and_fixed_when_the_server_is_the_bottl
     from stae.control.profile import PAPER_FR_MS, PAPER_VIT_MS
     from stae.fleet import FleetConfig, best_fixed, fluid_bound, run_fleet
 
-    profile = Profile.model_validate_json((ROOT / "models" / "tiny-synth" / "profile.json").read_text())
+    profile = Profile.model_validate_json((SHIPPED_CHECKPOINT / "profile.json").read_text())
     server_ms = {a: PAPER_VIT_MS[a] + PAPER_FR_MS[a] for a in PAPER_VIT_MS}
     cfg = FleetConfig(cameras=100, duration_s=30, server_ms=server_ms)
     oblivious = run_fleet(profile, cfg, "oblivious")

@@ -21,6 +21,7 @@ from stae.camera import SemanticEncoder
 from stae.figures import fig4
 from stae.models import STAE, build_config
 from stae.pipeline import SemanticDecoder
+from stae.processes import SHIPPED_CHECKPOINT
 from stae.train.datasets import ClipDataset, collate, folder_per_class, hmdb51, split_file, ucf101
 from stae.train.evaluate import METHODS, evaluate_grid, markdown, wilson
 from stae.train.footage import FootageError, FootagePool, benchmark_sources, resolve
@@ -206,7 +207,7 @@ def test_distributed_training_with_torchrun(synth: Path, tmp_path: Path) -> None
     assert stored["config"]["alphas"] == [1, 4] and stored["config"]["betas"] == [1.0, 0.4]
 
 
-SHIPPED = Path(__file__).resolve().parents[1] / "models" / "tiny-synth"
+SHIPPED = SHIPPED_CHECKPOINT
 
 
 def footage(*names: str) -> list[str]:
