@@ -24,9 +24,9 @@ FROM ${BASE_IMAGE}
 RUN useradd --system --uid 10001 --home-dir /app --create-home stae
 COPY --from=build /opt/venv /opt/venv
 # The shipped model, so the image answers on its own (Kubernetes); compose mounts ./models over it.
-COPY models/tiny-synth /models/tiny-synth
+COPY models/tiny-conv-latent /models/tiny-conv-latent
 # Idle OpenMP workers sleep instead of spinning (matters when the decoder shares CPU cores).
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE STAE_DECODER_CHECKPOINT=/models/tiny-synth
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE STAE_DECODER_CHECKPOINT=/models/tiny-conv-latent
 WORKDIR /app
 USER 10001
 EXPOSE 8001

@@ -39,8 +39,8 @@ FROM ${BASE_IMAGE}
 RUN useradd --system --uid 10001 --home-dir /app --create-home stae
 COPY --from=build /opt/venv /opt/venv
 # The shipped model, so the image answers on its own (Kubernetes); compose mounts ./models over it.
-COPY models/tiny-synth /models/tiny-synth
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 STAE_ENCODER_CHECKPOINT=/models/tiny-synth
+COPY models/tiny-conv-latent /models/tiny-conv-latent
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 STAE_ENCODER_CHECKPOINT=/models/tiny-conv-latent
 WORKDIR /app
 USER 10001
 EXPOSE 8000

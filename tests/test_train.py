@@ -260,11 +260,15 @@ def test_benchmark_split_names_real_videos_on_disk() -> None:
     assert not digests[0] & digests[1]
 
 
-UNSEEN_FLOOR = 0.45  # the shipped model: ~65% over unseen videos at the full budget (frontier-unseen.md); chance 0.1
+# Per committed checkpoint, the least share of 40 fresh clips over unseen videos it must recognise (chance 0.1):
+# the tiny ViTs score ~65-77% there at the full budget, the conv-stem one (the default) 94% lossless and 83% at
+# wire v3's lowest rate (frontier-unseen.md of each).
+UNSEEN_FLOOR = {"tiny-conv-latent": 0.7}
 
 
 @pytest.mark.parametrize(
-    "shipped", ["tiny-synth", "tiny-synth-latent", "tiny-synth-latent-low", "tiny-synth-latent-h264vit"]
+    "shipped",
+    ["tiny-conv-latent", "tiny-synth", "tiny-synth-latent", "tiny-synth-latent-low", "tiny-synth-latent-h264vit"],
 )
 def test_shipped_checkpoint_recognizes_actions_over_unseen_footage(tmp_path: Path, shipped: str) -> None:
     """The regression guard (issue 21): the committed model, through the deployed encoder and decoder, on fresh
@@ -290,4 +294,4 @@ def test_shipped_checkpoint_recognizes_actions_over_unseen_footage(tmp_path: Pat
             sent = encoder.encode_latent(frames, 16, level=0) if latent else encoder.encode(frames, 16, 1.0)
             hits += decoder.decode(sent.payload, top_k=1).labels[0] == cls
             n += 1
-    assert hits / n >= UNSEEN_FLOOR, f"{hits}/{n} fresh clips over unseen footage recognised"
+    assert hits / n >= UNSEEN_FLOOR.get(shipped, 0.45), f"{hits}/{n} fresh clips over unseen footage recognised"

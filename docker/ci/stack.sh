@@ -218,7 +218,7 @@ if [ "${STAE_CI_ARM64:-1}" = 1 ]; then
         -e STAE_ENCODER_DECODER_CA_FILE=$s/ca.pem -e STAE_ENCODER_DECODER_CLIENT_CERT_FILE=$s/encoder-client.pem \
         -e STAE_ENCODER_DECODER_CLIENT_KEY_FILE=$s/encoder-client-key.pem \
         -e STAE_ENCODER_DECODER_URL=https://127.0.0.1:18001 -e STAE_ENCODER_REDIS_URL=redis://127.0.0.1:16379/0 \
-        -e STAE_ENCODER_CHECKPOINT=/models/tiny-synth -e STAE_ENCODER_PROFILE_PATH=/models/tiny-synth/profile.json \
+        -e STAE_ENCODER_CHECKPOINT=/models/tiny-conv-latent -e STAE_ENCODER_PROFILE_PATH=/models/tiny-conv-latent/profile.json \
         stae-encoder:0.1.0-arm64 --host 127.0.0.1 --port 18002 >/dev/null
     "$PY" docker/ci/check_stack.py --encoder https://127.0.0.1:18002 --redis redis://127.0.0.1:16379/0 \
         --api-key-file "$STAE_SECRETS/api-keys" --ca "$STAE_SECRETS/ca.pem" --clips ../shared/data/clips \

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 # The checkpoint trained by the repository's own commands on its synthetic dataset (README, Training).
-SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "tiny-synth"
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[2] / "models" / "tiny-conv-latent"
 
 
 def free_port() -> int:
