@@ -23,6 +23,7 @@ from encoder_service.app import create_app as create_encoder
 from encoder_service.app import get_service
 from encoder_service.settings import EncoderSettings, build_service
 from stae.camera.recognition import RecognitionService
+from stae.checkpoint import read_checkpoint
 from stae.control.profile import Profile
 from stae.processes import SHIPPED_CHECKPOINT
 
@@ -197,7 +198,8 @@ async def test_readiness_and_the_controller_routes(encoder: tuple[httpx.AsyncCli
     state = await client.get("/v1/controller", headers=KEY)
     assert state.status_code == 200 and state.json()["store"] == "memory"
     assert (await client.get("/v1/controller")).status_code == 401
-    assert (await client.get("/v1/controller/profile", headers=KEY)).json()["model"] == "tiny"
+    profile = (await client.get("/v1/controller/profile", headers=KEY)).json()
+    assert profile["model"] == read_checkpoint(MODEL).config.name
     assert (await client.get("/v2/health/live")).json() == {"live": True}
 
 
