@@ -7,8 +7,8 @@ quantised it, with the integer tables both load from the same checkpoint.
     edge side (here):                python latent_agreement.py edge --checkpoint CK --clips DIR --coded coded.json
 
 ``make`` writes the tiny model with a seeded, randomly initialised latent codec (symbol agreement does not
-depend on training; the shipped model has no trained latent codec yet), tables peaked at zero as trained ones
-are, and its ONNX export.
+depend on training), tables peaked at zero as trained ones are, and its ONNX export; stack.sh also runs the camera
+and edge sides on the shipped checkpoint's trained codec.
 
 The edge side also codes the same clips with its own ONNX Runtime and says how many payloads came out byte for
 byte the same (the analysis' float rounding may differ between CPUs, which only moves a symbol across a

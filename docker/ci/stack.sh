@@ -225,7 +225,7 @@ if [ "${STAE_CI_ARM64:-1}" = 1 ]; then
         --wait-ready 300
     docker rm -f stae-ci-encoder-arm64 >/dev/null
     # Wire v3 across CPUs: the arm64 camera codes the real clips, this amd64 edge decodes every symbol back
-    # (a seeded random latent codec: the shipped model has no trained one yet).
+    # (a seeded random latent codec with tables of every level, then the shipped model's trained one).
     latent_dir=$(mktemp -d)
     "$PY" docker/ci/latent_agreement.py make --checkpoint "$latent_dir/ck"
     chmod -R a+rX "$latent_dir"
@@ -234,7 +234,13 @@ if [ "${STAE_CI_ARM64:-1}" = 1 ]; then
         /ci/latent_agreement.py camera --checkpoint /ck --clips /clips >"$latent_dir/coded.json"
     "$PY" docker/ci/latent_agreement.py edge --checkpoint "$latent_dir/ck" --clips ../shared/data/clips \
         --coded "$latent_dir/coded.json"
+    # and the shipped model's trained codec and tables, as the arm64 camera image loads them
+    docker run --rm --network none --entrypoint python -v "$ROOT/models:/models:ro" -v "$ROOT/docker/ci:/ci:ro" \
+        -v "$(cd ../shared/data/clips && pwd):/clips:ro" stae-encoder:0.1.0-arm64 \
+        /ci/latent_agreement.py camera --checkpoint /models/tiny-conv-latent --clips /clips >"$latent_dir/shipped.json"
+    "$PY" docker/ci/latent_agreement.py edge --checkpoint models/tiny-conv-latent --clips ../shared/data/clips \
+        --coded "$latent_dir/shipped.json"
     rm -rf "$latent_dir"
-    stamp "wire v3: arm64 camera and amd64 edge agree on every symbol of the real clips"
+    stamp "wire v3: arm64 camera and amd64 edge agree on every symbol of the real clips (a seeded codec, the shipped one)"
 fi
 stamp "docker stack stage passed"
