@@ -157,8 +157,8 @@ class Serving:
             decoder, batcher, metrics, cfg = self.decoder, self.batcher, self.metrics, self.cfg
             metrics.payload_bytes.observe(len(body))
             t0 = started
-            head = wire.peek(body)  # the fixed header (bytes, no parsing): None for what parse will refuse
-            if head is not None:
+            head = wire.peek(body)  # the fixed header (bytes, no parsing); what parse will refuse gets its 400
+            if head is not None and head.geometry == decoder.geometry:
                 batcher.offer()
                 if x_deadline_ms is not None:  # refuse before any work (a thread, parsing, decoding) what the
                     # schedule cannot fit. Decoding waits its turn too: the requests ahead of it there, per core.

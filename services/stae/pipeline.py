@@ -139,10 +139,15 @@ class SemanticDecoder:
         stream is decoded here, a v3 payload's symbols too. PayloadError for anything wrong with it."""
         return self.restore(self.parse(payload))
 
+    @property
+    def geometry(self) -> tuple[int, int, int, int]:
+        """(T, C, H, W) of the clips this model classifies."""
+        cfg = self.config
+        return cfg.num_frames, cfg.vit.in_chans, cfg.img_size, cfg.img_size
+
     def parse(self, payload: bytes) -> SemanticTensor | wire.CodedClip | wire.LatentClip:
         """The wire message, checked against this model's geometry (cheap: no video or latent decoding)."""
-        cfg = self.config
-        want = (cfg.num_frames, cfg.vit.in_chans, cfg.img_size, cfg.img_size)
+        want = self.geometry
         head = wire.peek(payload)  # from the header alone: no work on another model's payload
         if head is not None and head.geometry != want:
             raise PayloadError(f"payload geometry {head.geometry} (T, C, H, W) does not match this model's {want}")
