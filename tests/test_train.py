@@ -207,9 +207,6 @@ def test_distributed_training_with_torchrun(synth: Path, tmp_path: Path) -> None
     assert stored["config"]["alphas"] == [1, 4] and stored["config"]["betas"] == [1.0, 0.4]
 
 
-SHIPPED = SHIPPED_CHECKPOINT
-
-
 def footage(*names: str) -> list[str]:
     missing = [n for n in names if not (SHARED_DATA / n).is_file()]
     prerequisite(f"real background videos missing from {SHARED_DATA}: {missing}" if missing else None)
@@ -275,7 +272,7 @@ def test_shipped_checkpoint_recognizes_actions_over_unseen_footage(tmp_path: Pat
     clips (a new seed) over real videos that training never saw, written as mp4 and read back as a camera
     would. The texture-trained model scored 43% on such clips; a model that learned the backgrounds again falls
     below the floor. The latent model (issue 22) is held to it through its wire v3 payload at the lowest rate."""
-    checkpoint = SHIPPED.parent / shipped
+    checkpoint = SHIPPED_CHECKPOINT.parent / shipped  # models/
     meta = json.loads((checkpoint / "config.json").read_text())["metadata"]
     assert meta["trained"] is True and meta["stage"] == 3
     _, unseen = benchmark_sources(SHARED_DATA)
