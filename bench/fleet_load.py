@@ -252,8 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        waits = f"{r['refusal_p99_ms']:.0f} / {r['refusal_exchange_p99_ms']:.0f}" if r["refused"] else ""
-        ref = f"{r['refused']} ({waits})" if r["refused"] else "0"
+        ref = "0"
+        if r["refused"]:
+            ref = f"{r['refused']} ({r['refusal_p99_ms']:.0f} / {r['refusal_exchange_p99_ms']:.0f})"
         lat = f"{r['p50_ms']:.0f} / {r['p99_ms']:.0f}" if r["p50_ms"] is not None else "—"
         lines.append(
             f"| {r['decoders']} | {r['policy']} | {r['offered_per_s']:.1f} | {r['goodput_per_s']:.1f} | "

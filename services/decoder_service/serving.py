@@ -166,7 +166,8 @@ class Serving:
                     ahead = self._decoding / self._slots
                     batcher.precheck(head.alpha, early_ms - self._decode_ms.get(head.version, 0.0) * (1 + ahead))
             msg, parse_cpu_ms = await asyncio.to_thread(_on_cpu, decoder.parse, body)  # PayloadError: 400
-            version = wire.VERSION_OF[type(msg)]
+            assert head is not None  # parse accepted the payload, so its fixed header read
+            version = head.version
             key = f"{_ENCODING[version]}:{msg.alpha}"  # the profile's "encoding:α"
             self._decoding += 1
             try:

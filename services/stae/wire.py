@@ -250,9 +250,6 @@ class LatentClip:
             raise PayloadError(f"the latent stream is {len(self.stream)} bytes; a stream is even, at least 4")
 
 
-VERSION_OF: dict[type, int] = {SemanticTensor: VERSION, CodedClip: CODED_VERSION, LatentClip: LATENT_VERSION}
-
-
 def _check_kept_frames(t: int, idx: npt.NDArray[np.int64], lim: WireLimits) -> None:
     """The clip length and kept-frame indices of a version 2 or 3 message, within ``lim``."""
     if not 1 <= t <= min(lim.max_frames, 255):
