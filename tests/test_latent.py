@@ -21,6 +21,7 @@ from stae.models import STAE, build_config
 from stae.models.checkpoint import save_checkpoint
 from stae.models.latent import symbol_histograms
 from stae.pipeline import LatentSymbols, SemanticDecoder
+from stae.train.frontier import SIZES, _row, hits_of, paired_difference
 from stae.video import read_clip
 from stae.wire import LatentClip, PayloadError
 
@@ -210,6 +211,25 @@ def test_edge_refuses_latent_payloads_it_cannot_decode(latent_checkpoint: Path, 
         plain.unpack(payload)
 
 
+def test_paired_difference_counts_only_the_clips_the_two_rows_disagree_on() -> None:
+    """The frontier's paired test: each row keeps which clips it got right; the difference and its interval
+    come from the discordant clips alone."""
+    labels = np.zeros(100, dtype=int)
+    a = np.zeros(100, dtype=int)  # right on every clip
+    b = np.zeros(100, dtype=int)
+    b[:10] = 1  # wrong on the first ten
+    ra = _row("x", labels, list(a), [1] * 100, vit="v")
+    rb = _row("y", labels, list(b), [1] * 100, vit="v")
+    assert hits_of(rb).tolist() == [False] * 10 + [True] * 90
+    d, lo, hi = paired_difference(ra, rb)
+    assert d == pytest.approx(0.10) and 0.0 < lo < d < hi  # ten discordant clips all one way: significant
+    assert paired_difference(ra, ra) == (0.0, 0.0, 0.0)
+    c = np.zeros(100, dtype=int)
+    c[10:20] = 1  # as accurate as b, wrong on other clips: no difference, a wide interval
+    d, lo, hi = paired_difference(_row("z", labels, list(c), [1] * 100, vit="v"), rb)
+    assert d == 0.0 and lo < -0.05 and hi > 0.05
+
+
 def test_symbol_histograms_count_every_symbol() -> None:
     torch.manual_seed(0)
     cfg = build_config("tiny").model_copy(update={"latent": LatentConfig(channels=4, width=8)})
@@ -278,13 +298,19 @@ def test_frontier_command_measures_and_stores_the_latent_rows(latent_checkpoint:
     ck = shutil.copytree(latent_checkpoint, tmp_path / "ck")
     out = tmp_path / "f.json"
     argv = ["frontier", str(ck), "--data", str(tmp_path / "d"), "--split", "test", "--clips", "2", "--stock", str(ck)]
-    assert main([*argv, "--baseline", str(ck), "--store", "--json", str(out), "--plot", str(tmp_path / "f.png")]) == 0
+    argv += ["--baseline", str(ck), "--half-baseline", str(ck)]
+    assert main([*argv, "--store", "--json", str(out), "--plot", str(tmp_path / "f.png")]) == 0
     doc = json.loads(out.read_text())
     levels = [r["level"] for r in doc["rows"] if r["method"] == "stae_latent"]
     assert levels == list(range(6))
     methods = {(r["method"], r["vit"]) for r in doc["rows"]}
     assert {("h264_16_medium", "stock"), ("h264_16_medium", "h264_finetuned")} <= methods
+    assert ("h264_16_half", "half_finetuned") in methods
+    half = [r for r in doc["rows"] if r["method"] == "h264_16_half"]
+    full = [r for r in doc["rows"] if r["method"] == "h264_16_medium" and r["vit"] == "stock"]
+    assert sum(r["bytes_mean"] for r in half) < sum(r["bytes_mean"] for r in full)  # a quarter of the pixels
     assert "stae_latent" in doc["accuracy_at_bytes"]["3000"] and (tmp_path / "f.png").is_file()
+    assert doc["bd_rate_vs_strongest"] and set(doc["latent_vs_strongest"]) <= {str(s) for s in SIZES}
     meta = read_checkpoint(ck).metadata["eval"]
     assert {f"latent:16,{lv}" for lv in range(6)} <= set(meta["accuracy"]) <= set(meta["coded_bytes"]) | {"16,1"}
     # the profile turns them into latent entries eq. 5 can choose

@@ -140,6 +140,7 @@ CODEC_CURVES = {
     ("h264_16", "stock"): ("H.264 of 16 frames, stock ViT", "k", "^"),
     ("h264_16", "h264_finetuned"): ("H.264 of 16 frames, H.264-fine-tuned ViT", "C2", "v"),
     ("h264_16_medium", "h264_finetuned"): ("H.264 (medium) of 16 frames, H.264-fine-tuned ViT", "C4", "<"),
+    ("h264_16_half", "half_finetuned"): ("H.264 (medium) of 16 frames at half size, its fine-tuned ViT", "C5", ">"),
     ("h264_fa", "stock"): ("H.264 of FA's frames, stock ViT", "C7", "x"),
 }
 

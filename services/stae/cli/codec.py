@@ -127,6 +127,7 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     decoder = SemanticDecoder.from_checkpoint(info)
     stock = SemanticDecoder.from_checkpoint(args.stock) if args.stock else None
     baseline = SemanticDecoder.from_checkpoint(args.baseline) if args.baseline else None
+    half = SemanticDecoder.from_checkpoint(args.half_baseline) if args.half_baseline else None
     videos = _videos(args.data, args.split)
     cfg = info.config
     ds = ClipDataset(videos, cfg.num_frames, cfg.img_size, args.cache)
@@ -141,11 +142,18 @@ def cmd_frontier(args: argparse.Namespace) -> int:
         labels,
         stock=stock,
         baseline=baseline,
+        half=half,
         budgets=tuple(cfg.coded_budgets) or tuple(DEFAULT_BUDGETS),
         progress=lambda m: log.info("%s", m),
         methods=args.methods,
     )
-    doc.update(checkpoint=str(args.checkpoint), stock=args.stock, baseline=args.baseline, data=args.data)
+    doc.update(
+        checkpoint=str(args.checkpoint),
+        stock=args.stock,
+        baseline=args.baseline,
+        half_baseline=args.half_baseline,
+        data=args.data,
+    )
     print_and_write(doc, markdown(doc), args.json_out, args.markdown)
     if args.plot:
         print(f"wrote {codec_frontier(doc, Path(args.plot))}", file=sys.stderr)
@@ -246,6 +254,11 @@ def add(sub: Any) -> None:
     )
     fr.add_argument("--stock", help="checkpoint whose ViT classifies the plain H.264 rows (before codec tuning)")
     fr.add_argument("--baseline", help="checkpoint of the ViT fine-tuned on H.264 of 16 frames (strong baseline)")
+    fr.add_argument(
+        "--half-baseline",
+        help="checkpoint of the ViT fine-tuned on H.264 of 16 frames at half size (stae finetune-codec --settings "
+        "16,1,2): adds that baseline's rows",
+    )
     fr.add_argument("--cache")
     fr.add_argument("--json-out", "--json", dest="json_out")
     fr.add_argument("--markdown")

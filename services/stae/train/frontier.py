@@ -13,11 +13,16 @@ H.264 decoding, FR where it runs, the ViT), batched by α as the decoder service
 * ``h264_16_medium`` the same at libx264's ``medium`` preset (slower on the camera, a few % smaller);
 * ``h264_fa``        H.264 of FA's α frames at the same CRFs (same byte counting);
 * the H.264 rows again through a second ViT (``baseline``): the stock ViT fine-tuned on H.264 of 16 frames,
-  what a user who fine-tunes could deploy (the strong baseline).
+  what a user who fine-tunes could deploy (the strong baseline);
+* ``h264_16_half``   H.264 (``medium``) of all 16 frames at half size, through a third ViT (``half``): the stock
+  ViT fine-tuned on exactly that, with the same recipe (a user's answer to small budgets).
 
 Summary numbers: BD-rate of each curve against ``h264_16`` (mean log-ratio of bytes at equal accuracy over the
-accuracy range both cover, limited to [``acc_lo``, full-budget accuracy - 1 point]) and accuracy of each curve at
-fixed sizes (its upper envelope: the best accuracy at that many bytes or fewer).
+accuracy range both cover, limited to [``acc_lo``, full-budget accuracy - 1 point]), against the strongest
+baseline (the upper envelope of every plain-H.264 row through a ViT fine-tuned on it: both presets, both sizes),
+accuracy of each curve at fixed sizes (its upper envelope: the best accuracy at that many bytes or fewer), and at
+each size wire v3 against the strongest baseline on the same clips: the paired difference of the two rows the
+envelopes pick, with its 95% interval (each row keeps which clips it got right, so the test is paired).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from stae.wire import coded_overhead
 H264_CRFS = (18, 23, 27, 30, 33, 36, 39, 42, 45, 48, 51)
 BUDGET_LADDER = (250, 300, 350, 400, 500, 600, 800, 1000, 1500, 2000, 3000)
 LOSSLESS_BUDGETS = ((16, 1.0), (16, 0.4), (16, 0.1), (4, 0.1), (1, 0.4))
-SIZES = (300, 393, 500, 700, 1000, 1500, 2000, 3000)
+SIZES = (250, 300, 393, 500, 700, 1000, 1500, 2000, 3000)
 
 
 def _classify(decoder: SemanticDecoder, payloads: Sequence[bytes], batch: int = 32) -> list[int]:
@@ -66,6 +71,8 @@ def _row(method: str, labels: np.ndarray, preds: Sequence[int], sizes: Sequence[
         "ci95": list(wilson(hits, n)),
         "bytes_mean": float(arr.mean()),
         "bytes_p95": float(np.percentile(arr, 95)),
+        # which clips it got right, one bit per clip (first clip = most significant), for paired comparisons
+        "hits": format(int("1" + "".join("1" if h else "0" for h in np.asarray(preds) == labels), 2), "x"),
     }
     if setting.get("max_bytes"):
         over = arr > setting["max_bytes"]
@@ -109,6 +116,7 @@ def evaluate_frontier(
     *,
     baseline: SemanticDecoder | None = None,
     stock: SemanticDecoder | None = None,
+    half: SemanticDecoder | None = None,
     budgets: Sequence[int] = BUDGET_LADDER,
     crfs: Sequence[int] = H264_CRFS,
     fa_alphas: Sequence[int] = (4, 8),
@@ -119,7 +127,7 @@ def evaluate_frontier(
     """Every method on the same ``clips`` (``methods``: only these: ``stae_lossless``, ``stae_h264``,
     ``stae_latent``, ``h264``); ``decoder`` holds the codec-aware model, ``stock`` the ViT before codec-aware
     fine-tuning (for the plain H.264 rows; default ``decoder``), ``baseline`` the stock ViT fine-tuned on H.264
-    of 16 frames."""
+    of 16 frames, ``half`` the one fine-tuned on H.264 of 16 frames at half size (its rows only when given)."""
     wanted = set(methods or ("stae_lossless", "stae_h264", "stae_latent", "h264"))
     cfg = encoder.config
     y = np.asarray(labels)
@@ -171,7 +179,36 @@ def evaluate_frontier(
         run("h264_16_medium", medium, plain, False, crf=crf)
         for a in fa_alphas:
             run("h264_fa", [encoder.encode_coded(c, a, 1.0, crf=crf) for c in clips], plain, False, alpha=a, crf=crf)
+        if half is not None:
+            small = [encoder.encode_coded(c, cfg.num_frames, 1.0, crf=crf, scale=2, preset="medium") for c in clips]
+            run("h264_16_half", small, {"half_finetuned": half}, False, scale=2, crf=crf)
     return summarise(rows, len(clips), cfg.num_frames * cfg.vit.in_chans * cfg.img_size**2 * 4)
+
+
+def hits_of(row: dict[str, Any]) -> np.ndarray:
+    """The per-clip correctness a row recorded (bool per clip, in clip order)."""
+    bits = bin(int(row["hits"], 16))[3:]  # drop "0b" and the leading sentinel 1
+    return np.array([b == "1" for b in bits])
+
+
+def paired_difference(a: dict[str, Any], b: dict[str, Any]) -> tuple[float, float, float]:
+    """Accuracy of row ``a`` minus row ``b`` on the same clips, with a 95% interval from the discordant pairs
+    (normal approximation of the paired difference of proportions)."""
+    x, y = hits_of(a), hits_of(b)
+    n = len(x)
+    only_a, only_b = int(np.sum(x & ~y)), int(np.sum(~x & y))
+    d = (only_a - only_b) / n
+    se = math.sqrt(max(only_a + only_b - n * d * d, 0.0)) / n
+    return d, d - 1.96 * se, d + 1.96 * se
+
+
+def _best_row(rows: Sequence[dict[str, Any]], size: float) -> dict[str, Any] | None:
+    fit = [r for r in rows if r["bytes_mean"] <= size]
+    return max(fit, key=lambda r: (r["accuracy"], -r["bytes_mean"])) if fit else None
+
+
+STRONGEST = "strongest baseline (H.264, fine-tuned ViT)"
+_FINE_TUNED = {("h264_16", "h264_finetuned"), ("h264_16_medium", "h264_finetuned"), ("h264_16_half", "half_finetuned")}
 
 
 def _curve(rows: Sequence[dict[str, Any]], method: str, vit: str | None = None) -> list[tuple[float, float]]:
@@ -199,11 +236,22 @@ def summarise(rows: list[dict[str, Any]], clips: int, raw_float32: int, acc_lo: 
         "h264_16 (H.264-fine-tuned ViT)": _curve(rows, "h264_16", "h264_finetuned"),
         "h264_16 medium (stock ViT)": _curve(rows, "h264_16_medium", "stock"),
         "h264_16 medium (H.264-fine-tuned ViT)": _curve(rows, "h264_16_medium", "h264_finetuned"),
+        "h264_16 half medium (half-size-fine-tuned ViT)": _curve(rows, "h264_16_half", "half_finetuned"),
         "h264_fa (stock ViT)": _curve(rows, "h264_fa", "stock"),
     }
+    strongest = [r for r in rows if (r["method"], r["vit"]) in _FINE_TUNED]
+    curves[STRONGEST] = [(r["bytes_mean"], r["accuracy"]) for r in strongest]
     curves = {k: v for k, v in curves.items() if v}
     ref = curves.get("h264_16 (stock ViT)")  # absent when --methods leaves H.264 out: no BD-rates then
     coded = [r for r in rows if r["method"] == "stae_h264"]
+    latent = [r for r in rows if r["method"] == "stae_latent"]
+    paired: dict[str, Any] = {}
+    for size in SIZES:
+        ours, theirs = _best_row(latent, size), _best_row(strongest, size)
+        if ours and theirs and "hits" in ours and "hits" in theirs:
+            d, lo, hi_ = paired_difference(ours, theirs)
+            ci = [lo, hi_]
+            paired[str(size)] = {"difference": d, "ci95": ci, "ours": ours["accuracy"], "theirs": theirs["accuracy"]}
     return {
         "clips": clips,
         "raw_float32_bytes": raw_float32,
@@ -215,6 +263,10 @@ def summarise(rows: list[dict[str, Any]], clips: int, raw_float32: int, acc_lo: 
             for k, v in curves.items()
             if "h264_16 (H.264-fine-tuned ViT)" in curves
         },
+        "bd_rate_vs_strongest": {k: bd_rate(v, curves[STRONGEST], acc_lo, hi) for k, v in curves.items()}
+        if STRONGEST in curves
+        else {},
+        "latent_vs_strongest": paired,
         "accuracy_at_bytes": {str(s): {k: accuracy_at(v, s) for k, v in curves.items()} for s in SIZES},
         "over_budget": {
             "requests": len(coded) * clips,
@@ -240,11 +292,14 @@ def markdown(doc: dict[str, Any]) -> str:
         f"Full-budget lossless accuracy {doc['full_budget_accuracy']:.1%}; BD-rates over accuracy "
         f"{doc['accuracy_range'][0]:.0%}..{doc['accuracy_range'][1]:.1%} (negative = fewer bytes than the reference).",
         "",
-        "| curve | BD-rate vs H.264 of 16 frames (stock ViT) | vs H.264 of 16 frames (H.264-fine-tuned ViT) |",
-        "|---|---|---|",
+        "| curve | BD-rate vs H.264 of 16 frames (stock ViT) | vs H.264 of 16 frames (H.264-fine-tuned ViT) "
+        "| vs the strongest baseline |",
+        "|---|---|---|---|",
     ]
+    strongest = doc.get("bd_rate_vs_strongest") or {}
     for k, v in doc["bd_rate_vs_h264_16"].items():
-        lines.append(f"| {k} | {_pct(v)} | {_pct(doc['bd_rate_vs_h264_16_finetuned'].get(k))} |")
+        ft = doc["bd_rate_vs_h264_16_finetuned"].get(k)
+        lines.append(f"| {k} | {_pct(v)} | {_pct(ft)} | {_pct(strongest.get(k))} |")
     curves = list(doc["bd_rate_vs_h264_16"])
     lines += [
         "",
@@ -255,6 +310,20 @@ def markdown(doc: dict[str, Any]) -> str:
     ]
     for s, accs in doc["accuracy_at_bytes"].items():
         lines.append(f"| {s} | " + " | ".join(_acc(accs.get(k)) for k in curves) + " |")
+    if doc.get("latent_vs_strongest"):
+        lines += [
+            "",
+            f"Wire v3 against the {STRONGEST} at each size, paired on the same clips (the best row of each at or "
+            "under the size):",
+            "",
+            "| bytes | wire v3 | strongest baseline | difference | 95% interval |",
+            "|---|---|---|---|---|",
+        ]
+        for s, p in doc["latent_vs_strongest"].items():
+            lo, hi = p["ci95"]
+            lines.append(
+                f"| {s} | {p['ours']:.1%} | {p['theirs']:.1%} | {p['difference']:+.1%} | {lo:+.1%} .. {hi:+.1%} |"
+            )
     ob = doc["over_budget"]
     if ob["share_over"] is not None:
         lines += [
